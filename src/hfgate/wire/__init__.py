@@ -1,0 +1,1 @@
+"""Wire formats: pure translation between unified values and one API's JSON."""
