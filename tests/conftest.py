@@ -1,0 +1,81 @@
+"""Shared fixtures: a clean environment, the real network blocked, emulators on loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_KEY_VARS = (
+    "HF_TOKEN",
+    "HUGGINGFACE_API_KEY",
+    "HUGGING_FACE_HUB_TOKEN",
+    "HF_TOKEN_PATH",
+    "HFGATE_ROUTER_URL",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No key leaks in from the developer's machine; huggingface_hub's store is empty."""
+    for var in _KEY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"tests may not reach the network ({host})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture
+def router() -> Iterator[Any]:
+    from hfgate.testing import RouterEmulator
+
+    with RouterEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def hf(router: Any) -> Iterator[Callable[..., Any]]:
+    """Make `hfgate.Client`s aimed at the router emulator; all closed after the test."""
+    import hfgate
+
+    made: list[hfgate.Client] = []
+
+    def make(**kw: Any) -> hfgate.Client:
+        options = {"api_key": "hf_test_key", "base_url": router.base_url, "hf_router": True}
+        client = hfgate.Client(**{**options, **kw})
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()

@@ -1,0 +1,106 @@
+"""stream_text against the router emulator: events, usage placement, tool-call assembly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import hfgate
+from hfgate.testing import Reply, ToolCallSpec
+from hfgate.types import (
+    Finish,
+    ReasoningDelta,
+    StepFinish,
+    TextDelta,
+    ToolCallDelta,
+    ToolCallEvent,
+    Usage,
+)
+
+USAGE = {"prompt_tokens": 9, "completion_tokens": 6, "total_tokens": 15}
+
+
+@pytest.mark.parametrize("usage_chunk", ["separate", "last"])
+def test_text_stream_with_usage_anywhere(router: Any, hf: Any, usage_chunk: str) -> None:
+    router.push(
+        Reply.text("Hello there, world!", usage=USAGE, usage_chunk=usage_chunk, chunk_size=3)
+    )
+    stream = hf().stream_text(model="a/b", prompt="hi")
+    events = list(stream)
+    deltas = [e.text for e in events if isinstance(e, TextDelta)]
+    assert len(deltas) > 3 and "".join(deltas) == "Hello there, world!"
+    assert isinstance(events[-1], Finish) and isinstance(events[-2], StepFinish)
+    assert events[-1].usage == Usage(9, 6, 15)
+    assert stream.result.text == "Hello there, world!"
+    sent = router.requests[-1].json
+    assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize("field", ["reasoning", "reasoning_content", "think"])
+def test_reasoning_deltas_in_all_forms(router: Any, hf: Any, field: str) -> None:
+    router.push(Reply.text("Three.", reasoning="count them", reasoning_field=field, chunk_size=2))
+    events = list(hf().stream_text(model="a/b", prompt="r?"))
+    reasoning = "".join(e.text for e in events if isinstance(e, ReasoningDelta))
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert reasoning.strip() == "count them"
+    assert text == "Three."
+    first_text = next(i for i, e in enumerate(events) if isinstance(e, TextDelta))
+    assert all(not isinstance(e, ReasoningDelta) for e in events[first_text:])
+
+
+def test_parallel_tool_calls_split_across_chunks(router: Any, hf: Any) -> None:
+    router.push(
+        Reply.tool_calls(
+            [
+                ToolCallSpec("search", {"query": "hugging face", "limit": 3}),
+                ToolCallSpec("clock", {"tz": "UTC"}),
+            ],
+            split=4,
+        )
+    )
+    events = list(hf().stream_text(model="a/b", prompt="go"))
+    deltas = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert {d.index for d in deltas} == {0, 1}
+    calls = [e.tool_call for e in events if isinstance(e, ToolCallEvent)]
+    assert [(c.name, c.arguments) for c in calls] == [
+        ("search", {"query": "hugging face", "limit": 3}),
+        ("clock", {"tz": "UTC"}),
+    ]
+    assert isinstance(events[-1], Finish) and events[-1].finish_reason == "tool-calls"
+
+
+def test_stream_variations_no_space_prefix_no_done_role_everywhere(router: Any, hf: Any) -> None:
+    router.push(Reply.text("abc def", data_prefix="data:", done=False, role_in_every_delta=True))
+    assert hf().stream_text(model="a/b", prompt="x").result.text == "abc def"
+
+
+def test_text_stream_helper_and_early_close(router: Any, hf: Any) -> None:
+    router.push(Reply.text("one two three four", chunk_size=4))
+    with hf().stream_text(model="a/b", prompt="x") as stream:
+        assert "".join(stream.text_stream) == "one two three four"
+    router.push(Reply.text("x" * 400, chunk_size=1))
+    with hf().stream_text(model="a/b", prompt="x") as stream:
+        first = next(iter(stream))
+        assert isinstance(first, TextDelta)
+    # the connection pool is still usable after an early close
+    assert hf().generate_text(model="a/b", prompt="again").text == "You said: again"
+
+
+@pytest.mark.anyio
+async def test_async_stream(router: Any) -> None:
+    router.push(Reply.text("async stream", usage=USAGE, chunk_size=2))
+    async with hfgate.AsyncClient(api_key="hf_k", base_url=router.base_url, hf_router=True) as c:
+        stream = c.stream_text(model="a/b", prompt="x")
+        texts = [e.text async for e in stream if isinstance(e, TextDelta)]
+        result = await stream.result()
+    assert "".join(texts) == "async stream" == result.text
+    assert result.usage == Usage(9, 6, 15)
+
+
+@pytest.mark.anyio
+async def test_async_module_level_stream(router: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HFGATE_ROUTER_URL", router.base_url)
+    monkeypatch.setenv("HF_TOKEN", "hf_env")
+    text = "".join([t async for t in hfgate.astream_text(model="a/b", prompt="yo").text_stream])
+    assert text == "You said: yo"
