@@ -15,6 +15,7 @@ from hfgate.auth import Key, find_hf_key, is_hf_host, require_hf_key
 from hfgate.backends import AsyncBackend, AsyncHttpChat, Backend, HttpChat
 from hfgate.errors import ConfigError, InvalidModelError, OutputError
 from hfgate.generation import PendingCall, Run, run_tool_async, run_tool_sync
+from hfgate.local.paths import is_local_model
 from hfgate.messages import build_messages
 from hfgate.model_ids import is_hf_model_id, parse_hf_model_id
 from hfgate.objects import parse_object, retry_prompt
@@ -123,7 +124,7 @@ class _ClientBase:
         if unknown:
             raise ConfigError(f"Unknown argument(s): {', '.join(sorted(unknown))}.")
         resolved = self._model(model)
-        local = _is_local(resolved)
+        local = is_local_model(resolved)
         request = ChatRequest(
             model=resolved if local else self._wire_model(resolved),
             messages=tuple(
@@ -156,10 +157,6 @@ class _ClientBase:
         }
 
 
-def _is_local(model: str) -> bool:
-    return model == "local" or model.startswith("local/")
-
-
 def _host(url: str) -> str | None:
     from urllib.parse import urlsplit
 
@@ -187,7 +184,7 @@ class Client(_ClientBase):
     _transport: SyncTransport | None = None
 
     def _backend(self, model: str, options: CallOptions) -> Backend:
-        if _is_local(model):
+        if is_local_model(model):
             from hfgate.local import local_backend
 
             return local_backend(model)
@@ -264,7 +261,7 @@ class AsyncClient(_ClientBase):
     _transport: AsyncTransport | None = None
 
     def _backend(self, model: str, options: CallOptions) -> AsyncBackend:
-        if _is_local(model):
+        if is_local_model(model):
             from hfgate.local import async_local_backend
 
             return async_local_backend(model)

@@ -4,7 +4,6 @@ error, and key redaction. Pure decisions live in module functions shared by both
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -374,7 +373,7 @@ class AsyncTransport:
                 meta = checked(response, call.endpoint)
                 return _json_body(response, call.endpoint), meta
             except Failure as exc:
-                await asyncio.sleep(attempts.failed(exc))
+                await _asleep(attempts.failed(exc))
 
     @asynccontextmanager
     async def stream(
@@ -392,7 +391,7 @@ class AsyncTransport:
                     meta = checked(source.response, call.endpoint)
                 except Failure as exc:
                     await stack.aclose()
-                    await asyncio.sleep(attempts.failed(exc))
+                    await _asleep(attempts.failed(exc))
                     continue
                 yield meta, _aguarded(_aevents(source), call.endpoint)
                 return
@@ -429,3 +428,9 @@ async def _aguarded(
             yield event
     except (httpx.HTTPError, SSEError, ValueError) as exc:
         raise _mid_stream_error(exc, endpoint) from exc
+
+
+async def _asleep(seconds: float) -> None:
+    import asyncio  # already loaded whenever this runs; kept off the sync import path
+
+    await asyncio.sleep(seconds)

@@ -1,0 +1,131 @@
+"""Load a GGUF once per process and run chat completions on it, one at a time.
+
+A `llama_cpp.Llama` is not re-entrant, so each `LocalModel` serialises generation with a lock;
+loading is guarded by a module lock so two threads never load the same file twice.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from hfgate.errors import BadRequestError, ConfigError
+from hfgate.local.paths import missing_extra
+
+if TYPE_CHECKING:
+    from hfgate.local._llama import CountingLlama
+
+N_CTX = 2048
+"""Context window, prompt plus answer, in tokens: small, so loading stays fast and light."""
+
+_models: dict[Path, LocalModel] = {}
+_loading = threading.Lock()
+
+
+class LocalModel:
+    """A loaded GGUF file and the lock that guards generation on it."""
+
+    def __init__(self, llama: CountingLlama, path: Path) -> None:
+        self.llama = llama
+        self.path = path
+        self.lock = threading.Lock()
+        template = str(llama.metadata.get("tokenizer.chat_template", ""))
+        self.template_has_tools = "tools" in template
+        """Whether the GGUF's chat template renders a `tools` list (SmolLM2's does not)."""
+
+    def complete(self, kwargs: dict[str, Any], cancel: threading.Event | None) -> dict[str, Any]:
+        """One non-streamed `create_chat_completion` answer (OpenAI-shaped)."""
+        with self.lock, _bad_request(), _cancellable(self.llama, cancel):
+            return cast(dict[str, Any], self.llama.create_chat_completion(**kwargs, stream=False))
+
+    def stream(
+        self, kwargs: dict[str, Any], cancel: threading.Event | None
+    ) -> Generator[dict[str, Any], None, None]:
+        """Chat-completion chunks, then one usage chunk (llama.cpp's chunks carry none).
+
+        Holds the model's lock until the stream is exhausted or closed; raises
+        `hfgate.local._llama.Cancelled` at the next token once `cancel` is set.
+        """
+        with self.lock, _bad_request(), _cancellable(self.llama, cancel):
+            chunks = cast(
+                Generator[dict[str, Any], None, None],
+                self.llama.create_chat_completion(**kwargs, stream=True),
+            )
+            try:
+                yield from chunks
+            finally:
+                chunks.close()
+            prompt, completion = self.llama.prompt_tokens, self.llama.completion_tokens
+        yield {
+            "choices": [],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        }
+
+
+@contextmanager
+def _cancellable(llama: CountingLlama, cancel: threading.Event | None) -> Iterator[None]:
+    """Hands the call's cancel flag to the model for the duration of one call."""
+    llama.cancel = cancel
+    try:
+        yield
+    finally:
+        llama.cancel = None
+
+
+@contextmanager
+def _bad_request() -> Iterator[None]:
+    """llama.cpp reports a bad request (prompt longer than the context window, a forced tool
+    that is not in `tools`) as ValueError: turn it into the error a server would give."""
+    try:
+        yield
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise BadRequestError(f"local model: {exc}", provider="local") from exc
+
+
+def load_model(path: Path) -> LocalModel:
+    """The model for a GGUF path, loaded on first use and shared by every caller after."""
+    model = _models.get(path)
+    if model is not None:
+        return model
+    with _loading:
+        model = _models.get(path)
+        if model is None:
+            if not _models:
+                atexit.register(_close_all)
+            model = _models[path] = LocalModel(_load_llama(path), path)
+    return model
+
+
+def _close_all() -> None:
+    """Free models before interpreter teardown: llama.cpp's own finaliser fails once module
+    globals are gone, printing a traceback at every exit."""
+    for model in _models.values():
+        model.llama.close()
+    _models.clear()
+
+
+def _load_llama(path: Path) -> CountingLlama:
+    try:
+        from hfgate.local._llama import CountingLlama
+    except ImportError as exc:  # missing package, or its shared library failed to load
+        raise missing_extra(f"llama-cpp-python ({exc})") from exc
+    try:
+        return CountingLlama(
+            model_path=str(path),
+            n_ctx=N_CTX,
+            n_threads=os.cpu_count() or 1,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise ConfigError(f"Cannot load GGUF file {str(path)!r}: {exc}") from exc
