@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,24 @@ _KEY_VARS = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # huggingface_hub reads HF_HOME once, at import: point it at an empty folder first.
+    os.environ["HF_HOME"] = tempfile.mkdtemp(prefix="hfgate-tests-hf-home-")
+    os.environ["HF_HUB_OFFLINE"] = "1"
+
+
+@pytest.fixture
+def hf_home() -> Path:
+    """huggingface_hub's folder for this run (its token store is `hf_home / "token"`)."""
+    return Path(os.environ["HF_HOME"])
+
+
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clean_env(monkeypatch: pytest.MonkeyPatch, hf_home: Path) -> None:
     """No key leaks in from the developer's machine; huggingface_hub's store is empty."""
     for var in _KEY_VARS:
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    (hf_home / "token").unlink(missing_ok=True)
 
 
 _real_connect = socket.socket.connect

@@ -221,3 +221,18 @@ def test_missing_key_lists_where_it_looked(router: Any) -> None:
 def test_unknown_argument_is_a_config_error(router: Any, hf: Any) -> None:
     with pytest.raises(errors.ConfigError, match="Unknown argument"):
         hf(api_key=KEY, max_retries=0).generate_text(model="a/b", prompt="x", temprature=0.1)  # type: ignore[call-arg]
+
+
+@pytest.mark.anyio
+async def test_async_errors_are_typed_too(router: Any) -> None:
+    router.push(Reply.error_string(403, "no permission", provider="groq"))
+    router.push(Reply.stream_error("bad input"))
+    async with hfgate.AsyncClient(
+        api_key=KEY, base_url=router.base_url, hf_router=True, max_retries=0
+    ) as c:
+        with pytest.raises(errors.PermissionDeniedError) as info:
+            await c.generate_text(model="a/b", prompt="x")
+        assert info.value.provider == "groq" and info.value.message == "no permission"
+        with pytest.raises(errors.StreamError, match="bad input"):
+            async for _ in c.stream_text(model="a/b", prompt="x"):
+                pass

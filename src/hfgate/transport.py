@@ -4,6 +4,7 @@ error, and key redaction. Pure decisions live in module functions shared by both
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -179,7 +180,9 @@ def _connection_error(exc: httpx.HTTPError, endpoint: Endpoint) -> APIConnection
     return APIConnectionError(f"Connection to {where} failed: {detail}", provider=endpoint.name)
 
 
+@functools.lru_cache(maxsize=32)
 def _timeout(seconds: float | None) -> httpx.Timeout:
+    """Default: 10 s to connect, 600 s otherwise (long generations). Cached: it is per call."""
     if seconds is None:
         return httpx.Timeout(600.0, connect=10.0)
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))

@@ -28,6 +28,7 @@ __all__ = [
     "local_backend",
 ]
 
+
 def __getattr__(name: str) -> Any:
     # The backends load on first use, so `is_local_model` costs nothing to import.
     if name in ("LocalChat", "AsyncLocalChat"):
