@@ -178,3 +178,22 @@ async def test_async_module_level(router: Any, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("HFGATE_ROUTER_URL", router.base_url)
     r = await hfgate.agenerate_text(model="a/b", prompt="ping", api_key="hf_k")
     assert r.text == "You said: ping"
+
+
+def test_cost_from_the_cached_catalog(
+    hf: Any, router: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    from hfgate.catalog import load_catalog
+
+    monkeypatch.setenv("HFGATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("HFGATE_ROUTER_URL", router.base_url)
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 500_000, "total_tokens": 1_500_000}
+    router.push(Reply.text("a", usage=usage, provider="novita"))
+    first = hf(base_url=None).generate_text(model="deepseek-ai/DeepSeek-V4-Pro", prompt="x")
+    assert first.cost is None  # no catalog cached yet: unknown, and nothing was fetched
+    assert all(r.path != "/v1/models" for r in router.requests)
+    load_catalog(refresh=True)
+    assert first.cost == pytest.approx(1.69 + 0.5 * 3.38)  # novita: $1.69 in, $3.38 out per 1M
+    router.push(Reply.text("a", usage=usage, provider="featherless-ai"))
+    unpriced = hf(base_url=None).generate_text(model="deepseek-ai/DeepSeek-V4-Pro", prompt="x")
+    assert unpriced.cost is None  # that provider publishes no price

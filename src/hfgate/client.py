@@ -95,17 +95,17 @@ class _ClientBase:
         return "local"
 
     def _wire_model(self, model: str) -> str:
-        if self.is_router:
-            if not is_hf_model_id(model) and not model.startswith("huggingface/"):
-                raise InvalidModelError(
-                    f"{model!r} is not a Hugging Face model id; write '<org>/<model>', e.g. "
-                    "'Qwen/Qwen3-32B' or 'deepseek-ai/DeepSeek-R1:together', or 'local' for the "
-                    "embedded model."
-                )
-            return str(parse_hf_model_id(model))
-        if not model.strip() or any(c.isspace() for c in model):
+        if not model.strip() or any(c.isspace() for c in model.strip()):
             raise InvalidModelError(f"Model id {model!r} is empty or contains white space.")
-        return model
+        if not self.is_router:
+            return model
+        if not is_hf_model_id(model) and not model.startswith("huggingface/"):
+            raise InvalidModelError(
+                f"{model!r} is not a Hugging Face model id; write '<org>/<model>', e.g. "
+                "'Qwen/Qwen3-32B' or 'deepseek-ai/DeepSeek-R1:together', or 'local' for the "
+                "embedded model."
+            )
+        return str(parse_hf_model_id(model))
 
     def _endpoint(self) -> Endpoint:
         headers = dict(self.headers)
@@ -146,7 +146,8 @@ class _ClientBase:
             reasoning_effort=options.get("reasoning_effort"),
             extra_body=options.get("extra_body"),
         )
-        return resolved, Run(request, options.get("max_steps", 1))
+        priced_by = self.base_url if self.is_router and not local else None
+        return resolved, Run(request, options.get("max_steps", 1), priced_by)
 
     def _http_options(self, options: CallOptions) -> dict[str, Any]:
         retries = options.get("max_retries")

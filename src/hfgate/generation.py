@@ -20,8 +20,9 @@ PendingCall = tuple[Callable[..., Any] | None, ToolCall, dict[str, Any] | None, 
 
 
 class Run:
-    def __init__(self, request: ChatRequest, max_steps: int) -> None:
+    def __init__(self, request: ChatRequest, max_steps: int, priced_by: str | None = None) -> None:
         self.request = request
+        self.priced_by = priced_by
         self.max_steps = max(1, max_steps)
         self.steps: list[StepResult] = []
         self._tools: dict[str, Tool] = {t.name: t for t in request.tools}
@@ -59,6 +60,8 @@ class Run:
             steps=tuple(self.steps),
             usage=sum_usage(self.steps),
             messages=(*self.request.messages, self.steps[-1].message),
+            priced_by=self.priced_by,
+            requested_model=self.request.model,
         )
 
 

@@ -129,7 +129,23 @@ class TextResult:
     steps: tuple[StepResult, ...]
     usage: Usage
     messages: tuple[Message, ...] = field(default=())
-    cost: float | None = None
+    priced_by: str | None = None
+    """The router whose cached catalog prices this call; None when no catalog applies."""
+    requested_model: str | None = None
+    """The model id as sent (with any `:provider` suffix), for the price lookup."""
+
+    @property
+    def cost(self) -> float | None:
+        """USD, from the router catalog cached on disk (never fetched here: `hfgate models`
+        or `hfgate.catalog.load_catalog()` fill the cache); None when no price is known. The
+        embedded local model costs 0."""
+        if self.provider == "local":
+            return 0.0
+        if self.priced_by is None:
+            return None
+        from hfgate.cost import result_cost
+
+        return result_cost(self, self.requested_model, base_url=self.priced_by)
 
     @property
     def last(self) -> StepResult:
