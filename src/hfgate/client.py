@@ -6,7 +6,9 @@ they send requests and run tools.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Unpack
@@ -95,17 +97,7 @@ class _ClientBase:
         return "local"
 
     def _wire_model(self, model: str) -> str:
-        if not model.strip() or any(c.isspace() for c in model.strip()):
-            raise InvalidModelError(f"Model id {model!r} is empty or contains white space.")
-        if not self.is_router:
-            return model
-        if not is_hf_model_id(model) and not model.startswith("huggingface/"):
-            raise InvalidModelError(
-                f"{model!r} is not a Hugging Face model id; write '<org>/<model>', e.g. "
-                "'Qwen/Qwen3-32B' or 'deepseek-ai/DeepSeek-R1:together', or 'local' for the "
-                "embedded model."
-            )
-        return str(parse_hf_model_id(model))
+        return _router_model(model) if self.is_router else _plain_model(model)
 
     def _endpoint(self) -> Endpoint:
         headers = dict(self.headers)
@@ -156,6 +148,29 @@ class _ClientBase:
             "timeout": options.get("timeout") or self.timeout,
             "retry": RetryPolicy(self.max_retries if retries is None else retries),
         }
+
+
+_SPACE = re.compile(r"\s")
+
+
+def _plain_model(model: str) -> str:
+    """Any name an OpenAI-compatible server may use, as long as it is one word."""
+    if not model.strip() or _SPACE.search(model.strip()):
+        raise InvalidModelError(f"Model id {model!r} is empty or contains white space.")
+    return model
+
+
+@functools.lru_cache(maxsize=256)
+def _router_model(model: str) -> str:
+    """The id the router expects (validated and translated once per distinct id)."""
+    _plain_model(model)
+    if not is_hf_model_id(model) and not model.startswith("huggingface/"):
+        raise InvalidModelError(
+            f"{model!r} is not a Hugging Face model id; write '<org>/<model>', e.g. "
+            "'Qwen/Qwen3-32B' or 'deepseek-ai/DeepSeek-R1:together', or 'local' for the "
+            "embedded model."
+        )
+    return str(parse_hf_model_id(model))
 
 
 def _host(url: str) -> str | None:

@@ -305,7 +305,7 @@ class SyncTransport:
                     stack.close()
                     time.sleep(attempts.failed(exc))
                     continue
-                yield meta, _guarded(_events(source), call.endpoint)
+                yield meta, _events(source, call.endpoint)
                 return
 
     def get_json(self, url: str, endpoint: Endpoint, timeout: float | None = None) -> Any:
@@ -319,23 +319,19 @@ class SyncTransport:
         return _json_body(response, endpoint)
 
 
-def _events(source: EventSource) -> Iterator[dict[str, Any]]:
-    if not _is_sse(source.response):
-        source.response.read()
-        yield _complete(source.response)
-        return
-    for sse in source.iter_sse():
-        payload = _payload(sse)
-        if payload is _DONE:
-            return
-        if payload is not None:
-            yield payload
-
-
-def _guarded(events: Iterator[dict[str, Any]], endpoint: Endpoint) -> Iterator[dict[str, Any]]:
-    """Translate failures in the middle of a stream; never retried."""
+def _events(source: EventSource, endpoint: Endpoint) -> Iterator[dict[str, Any]]:
+    """Decoded payloads; failures in the middle of a stream are translated, never retried."""
     try:
-        yield from events
+        if not _is_sse(source.response):
+            source.response.read()
+            yield _complete(source.response)
+            return
+        for sse in source.iter_sse():
+            payload = _payload(sse)
+            if payload is _DONE:
+                return
+            if payload is not None:
+                yield payload
     except (httpx.HTTPError, SSEError, ValueError) as exc:
         raise _mid_stream_error(exc, endpoint) from exc
 
@@ -396,7 +392,7 @@ class AsyncTransport:
                     await stack.aclose()
                     await _asleep(attempts.failed(exc))
                     continue
-                yield meta, _aguarded(_aevents(source), call.endpoint)
+                yield meta, _aevents(source, call.endpoint)
                 return
 
     async def get_json(self, url: str, endpoint: Endpoint, timeout: float | None = None) -> Any:
@@ -410,25 +406,18 @@ class AsyncTransport:
         return _json_body(response, endpoint)
 
 
-async def _aevents(source: EventSource) -> AsyncIterator[dict[str, Any]]:
-    if not _is_sse(source.response):
-        await source.response.aread()
-        yield _complete(source.response)
-        return
-    async for sse in source.aiter_sse():
-        payload = _payload(sse)
-        if payload is _DONE:
-            return
-        if payload is not None:
-            yield payload
-
-
-async def _aguarded(
-    events: AsyncIterator[dict[str, Any]], endpoint: Endpoint
-) -> AsyncIterator[dict[str, Any]]:
+async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[dict[str, Any]]:
     try:
-        async for event in events:
-            yield event
+        if not _is_sse(source.response):
+            await source.response.aread()
+            yield _complete(source.response)
+            return
+        async for sse in source.aiter_sse():
+            payload = _payload(sse)
+            if payload is _DONE:
+                return
+            if payload is not None:
+                yield payload
     except (httpx.HTTPError, SSEError, ValueError) as exc:
         raise _mid_stream_error(exc, endpoint) from exc
 

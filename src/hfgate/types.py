@@ -185,21 +185,23 @@ class TextResult:
 
 
 # --- stream events: a small tagged union, discriminated by `type` -------------------------
+# The three delta events are not frozen: they are built once per chunk, and a frozen
+# dataclass pays for object.__setattr__ on every field.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TextDelta:
     text: str
     type: Literal["text-delta"] = "text-delta"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReasoningDelta:
     text: str
     type: Literal["reasoning-delta"] = "reasoning-delta"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ToolCallDelta:
     """A fragment of a tool call's JSON arguments as it streams; `id` and `name` are set on
     the first fragment of each call."""

@@ -48,6 +48,7 @@ _FINISH: dict[str, FinishReason] = {
     "error": "error",
 }
 _REASONING_KEYS = ("reasoning_content", "reasoning", "reasoning_text")
+_PLAIN_DELTA = frozenset({"role", "content"})
 
 
 # --- request -------------------------------------------------------------------------------
@@ -259,7 +260,7 @@ class ChunkAccumulator:
         self._model: str | None = None
 
     def feed(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
-        if "error" in chunk and chunk["error"] is not None:
+        if chunk.get("error") is not None:
             error = payload_error(chunk, self.meta)
             assert error is not None
             raise error
@@ -272,10 +273,17 @@ class ChunkAccumulator:
         for choice in chunk.get("choices") or ():
             if choice.get("index", 0) != 0:
                 continue
-            delta = choice.get("delta") or {}
-            self._delta(delta, events)
-            if choice.get("finish_reason"):
-                self._raw_finish = choice["finish_reason"]
+            delta = choice.get("delta")
+            if delta:
+                if delta.keys() <= _PLAIN_DELTA:  # the hot path: just text
+                    content = delta.get("content")
+                    if content:
+                        self._content(content, events)
+                else:
+                    self._delta(delta, events)
+            finish = choice.get("finish_reason")
+            if finish:
+                self._raw_finish = finish
         return events
 
     def _delta(self, delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
@@ -292,6 +300,10 @@ class ChunkAccumulator:
             events.append(self._tool_delta(raw))
 
     def _content(self, content: str, events: list[StreamEvent]) -> None:
+        if self._think.settled:  # past any leading <think> block: plain text from here on
+            self._text.append(content)
+            events.append(TextDelta(content))
+            return
         reasoning, text = self._think.feed(content)
         if reasoning:
             self._reasoning.append(reasoning)

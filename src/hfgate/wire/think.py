@@ -33,6 +33,11 @@ class ThinkSplitter:
         self._mode = "start"  # start -> think -> after -> text, or start -> text
         self._buffer = ""
 
+    @property
+    def settled(self) -> bool:
+        """True once only plain text can follow: feed() would pass fragments through."""
+        return self._mode == "text"
+
     def feed(self, fragment: str) -> tuple[str, str]:
         if self._mode == "text":
             return "", fragment
