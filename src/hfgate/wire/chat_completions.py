@@ -304,7 +304,9 @@ class ChunkAccumulator:
             self._text.append(content)
             events.append(TextDelta(content))
             return
-        reasoning, text = self._think.feed(content)
+        self._emit(*self._think.feed(content), events)
+
+    def _emit(self, reasoning: str, text: str, events: list[StreamEvent]) -> None:
         if reasoning:
             self._reasoning.append(reasoning)
             events.append(ReasoningDelta(reasoning))
@@ -338,13 +340,7 @@ class ChunkAccumulator:
     def finish(self) -> tuple[list[StreamEvent], StepResult]:
         """Flush held-back text and emit the completed tool calls."""
         events: list[StreamEvent] = []
-        reasoning, text = self._think.flush()
-        if reasoning:
-            self._reasoning.append(reasoning)
-            events.append(ReasoningDelta(reasoning))
-        if text:
-            self._text.append(text)
-            events.append(TextDelta(text))
+        self._emit(*self._think.flush(), events)
         calls = []
         for index in sorted(self._calls):
             partial = self._calls[index]
