@@ -1,15 +1,19 @@
-"""Turn a `Reply` into the router's JSON and SSE payloads.
+"""Turn a `Reply` into the router's JSON body or SSE events, as bytes.
 
-The standard parts are built with the official `openai` SDK's types, so their shape is checked
-by a third party; the legal variations the router passes through from providers (reasoning
-fields, `<think>` blocks, object arguments, DeepSeek-style cache counts) are added on top.
+The standard parts are built with the official `openai` SDK's types, so a third party checks
+their shape; the legal variations the router passes through from providers (reasoning fields,
+`<think>` blocks, object arguments, DeepSeek cache counts, odd finish reasons) are SDK extras
+or are patched into the dumped dict. Rendered bytes are cached on the Reply per request shape,
+so a reply that repeats (a benchmark's default reply) costs no pydantic work after the first.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from openai.types import CompletionUsage
@@ -21,199 +25,303 @@ from openai.types.chat.chat_completion_chunk import (
     ChoiceDeltaToolCall,
     ChoiceDeltaToolCallFunction,
 )
-from openai.types.chat.chat_completion_message_function_tool_call import (
-    ChatCompletionMessageFunctionToolCall,
-    Function,
-)
 
 from hfgate.testing.replies import Reply
 
-_SDK_FINISH = {"stop", "length", "tool_calls", "content_filter", "function_call"}
+Patch = Callable[[dict[str, Any]], None]
+_SDK_FINISH = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
+_CACHE_LIMIT = 256
 
 
 def dumps(payload: Any) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def prompt_words(request: Mapping[str, Any]) -> int:
-    total = 0
-    for message in request.get("messages") or ():
-        total += len(message_text(message).split())
-    return total
-
-
-def message_text(message: Mapping[str, Any]) -> str:
+def message_text(message: Any) -> str:
+    """The text of a message; the text parts of a content-part list, space-joined."""
+    if not isinstance(message, Mapping):
+        return ""
     content = message.get("content")
     if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
-    return str(content or "")
+        texts = (p.get("text") for p in content if isinstance(p, Mapping))
+        return " ".join(t for t in texts if isinstance(t, str))
+    return content if isinstance(content, str) else ""
 
 
-def usage_dict(reply: Reply, request: Mapping[str, Any]) -> dict[str, Any]:
-    if reply.usage is not None:
-        base = dict(reply.usage)
-    else:
-        prompt = prompt_words(request)
-        output = len(reply.content.split()) + len((reply.reasoning or "").split())
-        base = {"prompt_tokens": prompt, "completion_tokens": output}
-        base["total_tokens"] = prompt + output
-    usage = CompletionUsage.model_validate(
-        {k: base[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens") if k in base}
-        | {"total_tokens": base.get("total_tokens", 0)}
-    ).model_dump(mode="json", exclude_unset=True)
-    if reply.cached_tokens is not None:
-        if reply.cache_hit_field == "prompt_cache_hit_tokens":
-            usage["prompt_cache_hit_tokens"] = reply.cached_tokens
-        else:
-            usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}
-    if reply.reasoning_tokens is not None:
-        usage["completion_tokens_details"] = {"reasoning_tokens": reply.reasoning_tokens}
-    return usage
+def prompt_words(request: Mapping[str, Any]) -> int:
+    messages = request.get("messages")
+    if not isinstance(messages, list):
+        return 0
+    return sum(len(message_text(m).split()) for m in messages)
 
 
-def _visible_content(reply: Reply) -> str:
-    if reply.reasoning and reply.reasoning_field == "think":
-        return f"<think>{reply.reasoning}</think>\n\n{reply.content}"
-    return reply.content
+def last_user_text(request: Mapping[str, Any]) -> str:
+    messages = request.get("messages")
+    candidates: list[Any] = messages if isinstance(messages, list) else []
+    for message in reversed(candidates):
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            return message_text(message)
+    return ""
 
 
-def completion(reply: Reply, model: str, request: Mapping[str, Any]) -> dict[str, Any]:
-    """The non-streaming `chat.completion` body."""
-    calls: list[Any] = [
-        ChatCompletionMessageFunctionToolCall(
-            id=c.id or f"call_{i}",
-            type="function",
-            function=Function(name=c.name, arguments=json.dumps(dict(c.arguments))),
-        )
-        for i, c in enumerate(reply.calls)
-    ]
-    message = ChatCompletionMessage(
-        role="assistant", content=_visible_content(reply) or None, tool_calls=calls or None
-    )
-    finish = reply.finish_reason if reply.finish_reason in _SDK_FINISH else "stop"
-    body = ChatCompletion(
-        id=f"chatcmpl-{int(time.time() * 1000)}",
-        object="chat.completion",
-        created=int(time.time()),
-        model=model,
-        choices=[Choice(index=0, message=message, finish_reason=finish, logprobs=None)],  # type: ignore[arg-type]
-    ).model_dump(mode="json", exclude_unset=True)
-    choice = body["choices"][0]
-    choice["finish_reason"] = reply.finish_reason
-    if reply.reasoning and reply.reasoning_field != "think":
-        choice["message"][reply.reasoning_field] = reply.reasoning
-    if reply.arguments_as_object:
-        for raw, spec in zip(choice["message"].get("tool_calls") or (), reply.calls, strict=True):
-            raw["function"]["arguments"] = dict(spec.arguments)
-    if reply.usage_chunk != "none":
-        body["usage"] = usage_dict(reply, request)
+def include_usage(request: Mapping[str, Any]) -> bool:
+    options = request.get("stream_options")
+    return isinstance(options, Mapping) and options.get("include_usage") is True
+
+
+def resolve_echo(reply: Reply, request: Mapping[str, Any]) -> Reply:
+    """The text reply an echo gives to this request; cached, so a repeated prompt is cheap."""
+    text = f"You said: {last_user_text(request)}"
+    key = ("echo", text)
+    answer: Reply | None = reply._cache.get(key)
+    if answer is None:
+        answer = dataclasses.replace(reply, kind="text", content=text)
+        _remember(reply, key, answer)
+    return answer
+
+
+def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
+    """The non-streaming `chat.completion` body, cached per (model, prompt size)."""
+    model = reply.model or str(request.get("model"))
+    words = prompt_words(request) if reply.usage is None else -1
+    key = ("json", model, words)
+    body: bytes | None = reply._cache.get(key)
+    if body is None:
+        body = dumps(_completion(reply, model, words))
+        _remember(reply, key, body)
     return body
 
 
-def _pieces(text: str, size: int) -> list[str]:
-    size = max(1, size)
-    return [text[i : i + size] for i in range(0, len(text), size)]
+def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]:
+    """Every SSE event of a streamed answer, `[DONE]` included when the reply sends it."""
+    model = reply.model or str(request.get("model"))
+    with_usage = (
+        include_usage(request) and reply.usage_chunk != "none" and reply.kind != "stream_error"
+    )
+    words = prompt_words(request) if with_usage and reply.usage is None else -1
+    key = ("sse", model, with_usage, words)
+    events: tuple[bytes, ...] | None = reply._cache.get(key)
+    if events is None:
+        usage = _usage(reply, words) if with_usage else None
+        payloads = (
+            _stream_error_chunks(reply, model)
+            if reply.kind == "stream_error"
+            else _chunks(reply, model, usage)
+        )
+        prefix = reply.data_prefix.encode()
+        events = tuple(prefix + dumps(p) + b"\n\n" for p in payloads)
+        if reply.done and reply.kind != "stream_error":
+            events += (prefix + b"[DONE]\n\n",)
+        _remember(reply, key, events)
+    return events
 
 
-class _Chunks:
-    """Builds `chat.completion.chunk` payloads with the SDK's types."""
+def _remember(reply: Reply, key: tuple[Any, ...], value: Any) -> None:
+    if len(reply._cache) >= _CACHE_LIMIT:
+        reply._cache.clear()
+    reply._cache[key] = value
+
+
+def _completion_id(reply: Reply) -> str:
+    if reply.completion_id is not None:
+        return reply.completion_id
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def _visible_content(reply: Reply) -> str:
+    if reply.reasoning is not None and reply.reasoning_field == "think":
+        return f"<think>{reply.reasoning}</think>{reply.content}"
+    return reply.content
+
+
+def _usage(reply: Reply, words: int) -> CompletionUsage:
+    if reply.usage is not None:
+        data = dict(reply.usage)
+    else:
+        output = f"{reply.content} {reply.reasoning or ''}".split()
+        output += [w for c in reply.calls for w in (c.name, *json.dumps(c.arguments).split())]
+        data = {"prompt_tokens": words, "completion_tokens": len(output)}
+    data.setdefault("prompt_tokens", 0)
+    data.setdefault("completion_tokens", 0)
+    data.setdefault("total_tokens", data["prompt_tokens"] + data["completion_tokens"])
+    if reply.cached_tokens is not None:
+        if reply.cache_hit_field == "prompt_cache_hit_tokens":
+            data["prompt_cache_hit_tokens"] = reply.cached_tokens
+        else:
+            details = dict(data.get("prompt_tokens_details") or {})
+            data["prompt_tokens_details"] = details | {"cached_tokens": reply.cached_tokens}
+    if reply.reasoning_tokens is not None:
+        details = dict(data.get("completion_tokens_details") or {})
+        data["completion_tokens_details"] = details | {"reasoning_tokens": reply.reasoning_tokens}
+    return CompletionUsage.model_validate(data)
+
+
+def _sdk_finish(finish: str | None) -> Any:
+    """The SDK only knows OpenAI's finish reasons; others are patched in after dumping."""
+    return finish if finish is None or finish in _SDK_FINISH else "stop"
+
+
+def _completion(reply: Reply, model: str, words: int) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": _visible_content(reply)}
+    if reply.kind == "tool_calls":
+        message["content"] = message["content"] or None
+        message["tool_calls"] = [
+            {
+                "id": call.id or f"call_{index}",
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+            }
+            for index, call in enumerate(reply.calls)
+        ]
+    if reply.reasoning is not None and reply.reasoning_field != "think":
+        message[reply.reasoning_field] = reply.reasoning  # an SDK extra field
+    body = ChatCompletion(
+        id=_completion_id(reply),
+        object="chat.completion",
+        created=int(time.time()),
+        model=model,
+        choices=[
+            Choice(
+                index=0,
+                message=ChatCompletionMessage.model_validate(message),
+                finish_reason=_sdk_finish(reply.finish_reason or "stop"),
+                logprobs=None,
+            )
+        ],
+    )
+    if reply.usage_chunk != "none":
+        body.usage = _usage(reply, words)
+    payload = body.model_dump(mode="json", exclude_unset=True)
+    choice = payload["choices"][0]
+    choice["finish_reason"] = reply.finish_reason
+    if reply.arguments_as_object:
+        for raw, call in zip(choice["message"]["tool_calls"], reply.calls, strict=True):
+            raw["function"]["arguments"] = call.arguments
+    return payload
+
+
+class _ChunkMaker:
+    """Builds `chat.completion.chunk` payloads of one stream with the SDK's types."""
 
     def __init__(self, reply: Reply, model: str) -> None:
         self.reply = reply
         self.model = model
-        self.id = f"chatcmpl-{int(time.time() * 1000)}"
+        self.id = _completion_id(reply)
         self.created = int(time.time())
-        self.first = True
+        self.deltas = 0
 
     def make(
         self,
         delta: ChoiceDelta | None,
         *,
         finish: str | None = None,
-        extra_delta: Mapping[str, Any] | None = None,
-        usage: dict[str, Any] | None = None,
+        usage: CompletionUsage | None = None,
+        patch: Patch | None = None,
     ) -> dict[str, Any]:
         choices = []
         if delta is not None:
-            if self.first or self.reply.role_in_every_delta:
+            if self.deltas == 0 or self.reply.role_in_every_delta:
                 delta.role = "assistant"
-                self.first = False
-            sdk_finish = finish if finish in _SDK_FINISH else ("stop" if finish else None)
-            choices.append(ChunkChoice(index=0, delta=delta, finish_reason=sdk_finish))  # type: ignore[arg-type]
+            self.deltas += 1
+            choices.append(ChunkChoice(index=0, delta=delta, finish_reason=_sdk_finish(finish)))
         chunk = ChatCompletionChunk(
             id=self.id,
             object="chat.completion.chunk",
             created=self.created,
             model=self.model,
             choices=choices,
-        ).model_dump(mode="json", exclude_unset=True)
+        )
+        if usage is not None or self.reply.null_usage_chunks:
+            chunk.usage = usage
+        payload = chunk.model_dump(mode="json", exclude_unset=True)
         if choices:
-            chunk["choices"][0]["finish_reason"] = finish
-            chunk["choices"][0]["delta"].update(extra_delta or {})
-        if usage is not None:
-            chunk["usage"] = usage
-        return chunk
+            payload["choices"][0]["finish_reason"] = finish
+            if patch is not None:
+                patch(payload["choices"][0]["delta"])
+        return payload
 
 
-def chunks(reply: Reply, model: str, request: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every SSE payload of a streamed answer, in order (without `[DONE]`)."""
-    make = _Chunks(reply, model)
-    out: list[dict[str, Any]] = []
-    if reply.reasoning and reply.reasoning_field != "think":
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _split_in(text: str, parts: int) -> list[str]:
+    """`text` in `parts` pieces (fewer if it is shorter), in order."""
+    return _pieces(text, max(1, -(-len(text) // parts)))
+
+
+def _chunks(reply: Reply, model: str, usage: CompletionUsage | None) -> list[dict[str, Any]]:
+    """The payloads of a streamed text or tool-call answer, in order (without `[DONE]`).
+    The last delta carries the finish reason (and the usage when usage_chunk is "last")."""
+    entries: list[tuple[ChoiceDelta, Patch | None]] = []
+    if reply.reasoning is not None and reply.reasoning_field != "think":
         for piece in _pieces(reply.reasoning, reply.chunk_size):
-            out.append(make.make(ChoiceDelta(), extra_delta={reply.reasoning_field: piece}))
+            entries.append((ChoiceDelta.model_validate({reply.reasoning_field: piece}), None))
     for piece in _pieces(_visible_content(reply), reply.chunk_size):
-        out.append(make.make(ChoiceDelta(content=piece)))
-    out.extend(_tool_call_chunks(reply, make))
-    include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
-    usage = usage_dict(reply, request) if include_usage else None
-    last_usage = usage if reply.usage_chunk == "last" else None
-    out.append(make.make(ChoiceDelta(), finish=reply.finish_reason, usage=last_usage))
+        entries.append((ChoiceDelta(content=piece), None))
+    entries.extend(_tool_call_deltas(reply))
+    if not entries:
+        entries.append((ChoiceDelta(content=""), None))
+    make = _ChunkMaker(reply, model)
+    out = []
+    for number, (delta, patch) in enumerate(entries, start=1):
+        last = number == len(entries)
+        out.append(
+            make.make(
+                delta,
+                finish=reply.finish_reason if last else None,
+                usage=usage if last and reply.usage_chunk == "last" else None,
+                patch=patch,
+            )
+        )
     if usage is not None and reply.usage_chunk == "separate":
         out.append(make.make(None, usage=usage))
     return out
 
 
-def _tool_call_chunks(reply: Reply, make: _Chunks) -> Iterator[dict[str, Any]]:
-    heads: list[ChoiceDeltaToolCall] = []
-    fragments: list[list[str | dict[str, Any]]] = []
+def _object_arguments(arguments: Mapping[str, Any]) -> Patch:
+    def patch(delta: dict[str, Any]) -> None:
+        delta["tool_calls"][0]["function"]["arguments"] = arguments
+
+    return patch
+
+
+def _tool_call_deltas(reply: Reply) -> list[tuple[ChoiceDelta, Patch | None]]:
+    """Each call's head (index, id, type, name, `arguments: ""`), then the argument
+    fragments of all calls interleaved: call 0 frag 0, call 1 frag 0, call 0 frag 1, ..."""
+    heads: list[tuple[ChoiceDelta, Patch | None]] = []
+    fragments: list[list[str]] = []
     for index, call in enumerate(reply.calls):
-        fn = ChoiceDeltaToolCallFunction(name=call.name, arguments="")
-        heads.append(
-            ChoiceDeltaToolCall(
-                index=index, id=call.id or f"call_{index}", type="function", function=fn
-            )
+        function = ChoiceDeltaToolCallFunction(name=call.name, arguments="")
+        head = ChoiceDeltaToolCall(
+            index=index, id=call.id or f"call_{index}", type="function", function=function
         )
-        if reply.arguments_as_object:
-            fragments.append([dict(call.arguments)])
-        else:
-            text = json.dumps(dict(call.arguments))
-            size = -(-len(text) // max(1, reply.split))
-            fragments.append(list(_pieces(text, size)))
-    for head in heads:
-        yield make.make(ChoiceDelta(tool_calls=[head]))
-    for round_ in range(max((len(f) for f in fragments), default=0)):
-        for index, pieces in enumerate(fragments):
-            if round_ < len(pieces):
-                piece = pieces[round_]
-                if isinstance(piece, dict):
-                    chunk = make.make(ChoiceDelta(tool_calls=[ChoiceDeltaToolCall(index=index)]))
-                    chunk["choices"][0]["delta"]["tool_calls"][0]["function"] = {"arguments": piece}
-                    yield chunk
-                else:
-                    fn = ChoiceDeltaToolCallFunction(arguments=piece)
-                    yield make.make(
-                        ChoiceDelta(tool_calls=[ChoiceDeltaToolCall(index=index, function=fn)])
+        patch = _object_arguments(call.arguments) if reply.arguments_as_object else None
+        heads.append((ChoiceDelta(tool_calls=[head]), patch))
+        if not reply.arguments_as_object:
+            fragments.append(_split_in(json.dumps(call.arguments), reply.split))
+    rounds = max((len(f) for f in fragments), default=0)
+    tails: list[tuple[ChoiceDelta, Patch | None]] = [
+        (
+            ChoiceDelta(
+                tool_calls=[
+                    ChoiceDeltaToolCall(
+                        index=index, function=ChoiceDeltaToolCallFunction(arguments=pieces[n])
                     )
+                ]
+            ),
+            None,
+        )
+        for n in range(rounds)
+        for index, pieces in enumerate(fragments)
+        if n < len(pieces)
+    ]
+    return heads + tails
 
 
-def stream_error_chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
-    """Some text chunks, then the error object, as a 200 stream."""
-    make = _Chunks(reply, model)
-    text = _pieces(reply.content, reply.chunk_size)[: reply.after_chunks]
-    return [make.make(ChoiceDelta(content=piece)) for piece in text] + [reply.error_payload()]
-
-
-def sse(payload: Any, prefix: str) -> bytes:
-    data = payload if isinstance(payload, bytes) else dumps(payload)
-    return prefix.encode() + data + b"\n\n"
+def _stream_error_chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
+    """`after_chunks` text chunks, then the error object: a failure inside a 200 stream."""
+    make = _ChunkMaker(reply, model)
+    texts = _split_in(reply.content, reply.after_chunks) if reply.after_chunks else []
+    texts += [""] * (reply.after_chunks - len(texts))
+    return [make.make(ChoiceDelta(content=text)) for text in texts] + [reply.error_payload()]

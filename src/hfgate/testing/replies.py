@@ -1,30 +1,125 @@
 """Scripted answers for the router emulator.
 
 A `Reply` describes one answer; the same Reply is served as JSON or as an SSE stream,
-whichever the request asked for, so one script exercises both paths.
+whichever the request asked for, so one script exercises both paths. Replies are immutable
+(mappings are copied on construction), which lets the emulator cache their serialised bytes.
 """
 
 from __future__ import annotations
 
+import json
+import random
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 ReasoningField = Literal["reasoning", "reasoning_content", "think"]
 UsageChunk = Literal["separate", "last", "none"]
+CacheHitField = Literal["prompt_tokens_details", "prompt_cache_hit_tokens"]
+Kind = Literal["text", "tool_calls", "echo", "error", "stream_error", "disconnect"]
+
+_REASONING_FIELDS = ("reasoning", "reasoning_content", "think")
+_USAGE_CHUNKS = ("separate", "last", "none")
+_CACHE_HIT_FIELDS = ("prompt_tokens_details", "prompt_cache_hit_tokens")
+
+
+class MetaOptions(TypedDict, total=False):
+    """Options every reply takes.
+
+    provider: the `x-inference-provider` header; None sends neither it nor `x-request-id`.
+    request_id: the `x-request-id` header; None generates a fresh router-style id per answer.
+    headers: extra response headers.
+    delay_first_byte: seconds to wait before the status line (for timeout tests).
+    """
+
+    provider: str | None
+    request_id: str | None
+    headers: Mapping[str, str] | None
+    delay_first_byte: float
+
+
+class ErrorOptions(MetaOptions, total=False):
+    """Options of `Reply.error` and its helpers; `retry_after` sets `Retry-After`."""
+
+    content_type: str
+    retry_after: str | float | None
+
+
+class StreamErrorOptions(MetaOptions, total=False):
+    """Options of `Reply.stream_error`."""
+
+    model: str | None
+    chunk_delay: float
+    data_prefix: str
+
+
+class AnswerOptions(MetaOptions, total=False):
+    """Options of `Reply.text`, `Reply.tool_calls` and `Reply.echo`.
+
+    reasoning / reasoning_field: reasoning text as a `reasoning` or `reasoning_content` field,
+        or ("think") inline as `<think>REASONING</think>` at the start of the content.
+    usage: `prompt_tokens` / `completion_tokens` / `total_tokens`; None counts words.
+    cached_tokens / cache_hit_field: cache hits as `prompt_tokens_details.cached_tokens` or
+        DeepSeek's top-level `prompt_cache_hit_tokens`.
+    reasoning_tokens: `completion_tokens_details.reasoning_tokens`.
+    model: the `model` answered; None echoes the request's model string.
+    chunk_size: characters of reasoning or content per stream chunk.
+    usage_chunk: "separate" (extra final chunk, `choices: []`, OpenAI), "last" (on the
+        finishing chunk, Together) or "none"; streams only send usage when the request set
+        `stream_options.include_usage`.
+    chunk_delay: seconds between SSE events.
+    drop_after: after this many SSE events, hang up without a terminating chunk.
+    done: end with `data: [DONE]`; False ends with EOF only.
+    data_prefix: "data: " or the equally legal "data:".
+    role_in_every_delta: repeat `role: "assistant"` on every delta, not only the first.
+    completion_id: the `id` of the completion and chunks ("" is legal); None generates one.
+    null_usage_chunks: put `usage: null` on every chunk that has no usage.
+    """
+
+    reasoning: str | None
+    reasoning_field: ReasoningField
+    usage: Mapping[str, Any] | None
+    cached_tokens: int | None
+    cache_hit_field: CacheHitField
+    reasoning_tokens: int | None
+    model: str | None
+    chunk_size: int
+    usage_chunk: UsageChunk
+    chunk_delay: float
+    drop_after: int | None
+    done: bool
+    data_prefix: str
+    role_in_every_delta: bool
+    completion_id: str | None
+    null_usage_chunks: bool
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy that also proves the value is JSON, at script time rather than mid-answer."""
+    return json.loads(json.dumps(value))
 
 
 @dataclass(frozen=True)
 class ToolCallSpec:
+    """One function call in a scripted answer; `id` None means "call_<index>"."""
+
     name: str
     arguments: Mapping[str, Any]
     id: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arguments", _json_copy(dict(self.arguments)))
+
 
 @dataclass(frozen=True, kw_only=True)
 class Reply:
-    kind: Literal["text", "tool_calls", "error", "stream_error", "disconnect"] = "text"
+    """One scripted answer. Build it with the class methods; the fields are their options.
+
+    Its bytes are rendered once per request shape and reused, so a reply served again
+    repeats its completion `id` and `created` (headers such as `x-request-id` stay fresh)."""
+
+    kind: Kind = "text"
     content: str = ""
     reasoning: str | None = None
     reasoning_field: ReasoningField = "reasoning"
@@ -32,16 +127,14 @@ class Reply:
     arguments_as_object: bool = False
     split: int = 3
     finish_reason: str | None = "stop"
-    usage: Mapping[str, int] | None = None
+    usage: Mapping[str, Any] | None = None
     cached_tokens: int | None = None
-    cache_hit_field: Literal["prompt_tokens_details", "prompt_cache_hit_tokens"] = (
-        "prompt_tokens_details"
-    )
+    cache_hit_field: CacheHitField = "prompt_tokens_details"
     reasoning_tokens: int | None = None
     model: str | None = None
     provider: str | None = "together"
     request_id: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] | None = None
     # stream shape
     chunk_size: int = 4
     usage_chunk: UsageChunk = "separate"
@@ -51,43 +144,92 @@ class Reply:
     done: bool = True
     data_prefix: str = "data: "
     role_in_every_delta: bool = False
+    completion_id: str | None = None
+    null_usage_chunks: bool = False
     # errors
     status: int = 200
     body: str | Mapping[str, Any] | None = None
     content_type: str = "application/json"
     retry_after: str | float | None = None
+    message: str = ""
     error_type: str = "validation"
     as_object: bool = False
     after_chunks: int = 1
+    # Serialised bytes per request shape, filled by the emulator (see payloads.render).
+    _cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._check()
+        if self.usage is not None:
+            object.__setattr__(self, "usage", _json_copy(dict(self.usage)))
+        if self.headers is not None:
+            object.__setattr__(self, "headers", {str(k): str(v) for k, v in self.headers.items()})
+        if isinstance(self.body, Mapping):
+            object.__setattr__(self, "body", _json_copy(dict(self.body)))
+
+    def _check(self) -> None:
+        problems = [
+            (self.chunk_size < 1, "chunk_size must be >= 1"),
+            (self.split < 1, "split must be >= 1"),
+            (self.after_chunks < 0, "after_chunks must be >= 0"),
+            (self.drop_after is not None and self.drop_after < 0, "drop_after must be >= 0"),
+            (self.reasoning_field not in _REASONING_FIELDS, "unknown reasoning_field"),
+            (self.usage_chunk not in _USAGE_CHUNKS, "unknown usage_chunk"),
+            (self.cache_hit_field not in _CACHE_HIT_FIELDS, "unknown cache_hit_field"),
+            (not 100 <= self.status <= 599, "status must be an HTTP status"),
+        ]
+        for failed, problem in problems:
+            if failed:
+                raise ValueError(f"Reply: {problem}")
 
     @classmethod
-    def text(cls, text: str, **kw: Any) -> Reply:
+    def text(
+        cls, text: str, *, finish_reason: str | None = "stop", **options: Unpack[AnswerOptions]
+    ) -> Reply:
         """An answer in text, optionally with reasoning in one of its three forms."""
-        return cls(kind="text", content=text, **kw)
+        return cls(kind="text", content=text, finish_reason=finish_reason, **options)
 
     @classmethod
-    def tool_calls(cls, calls: Sequence[ToolCallSpec], *, text: str = "", **kw: Any) -> Reply:
-        """Tool calls; in streams each call's arguments arrive in `split` fragments, and
-        parallel calls interleave their fragments."""
-        kw.setdefault("finish_reason", "tool_calls")
-        return cls(kind="tool_calls", calls=tuple(calls), content=text, **kw)
+    def echo(cls, **options: Unpack[AnswerOptions]) -> Reply:
+        """The default answer: "You said: <last user message>", usage counted in words."""
+        return cls(kind="echo", **options)
+
+    @classmethod
+    def tool_calls(
+        cls,
+        calls: Sequence[ToolCallSpec],
+        *,
+        text: str | None = None,
+        arguments_as_object: bool = False,
+        split: int = 3,
+        finish_reason: str | None = "tool_calls",
+        **options: Unpack[AnswerOptions],
+    ) -> Reply:
+        """Tool calls. In streams each call's argument string arrives in `split` fragments and
+        parallel calls interleave theirs; `arguments_as_object` sends the arguments as a JSON
+        object instead of a string (TGI), whole, in the call's first chunk."""
+        return cls(
+            kind="tool_calls",
+            calls=tuple(calls),
+            content=text or "",
+            arguments_as_object=arguments_as_object,
+            split=split,
+            finish_reason=finish_reason,
+            **options,
+        )
 
     @classmethod
     def error(
-        cls,
-        status: int,
-        body: str | Mapping[str, Any],
-        *,
-        content_type: str = "application/json",
-        **kw: Any,
+        cls, status: int, body: str | Mapping[str, Any], **options: Unpack[ErrorOptions]
     ) -> Reply:
-        """An HTTP error with the body as given (a str is sent raw, e.g. text/plain)."""
-        return cls(kind="error", status=status, body=body, content_type=content_type, **kw)
+        """An HTTP error with the body as given: a str is sent raw (e.g. text/plain), a
+        mapping JSON-encoded."""
+        return cls(kind="error", status=status, body=body, **options)
 
     @classmethod
-    def error_string(cls, status: int, message: str, **kw: Any) -> Reply:
+    def error_string(cls, status: int, message: str, **options: Unpack[ErrorOptions]) -> Reply:
         """HF's own envelope: `{"error": "..."}`."""
-        return cls.error(status, {"error": message}, **kw)
+        return cls.error(status, {"error": message}, **options)
 
     @classmethod
     def error_object(
@@ -98,19 +240,19 @@ class Reply:
         type: str = "invalid_request_error",
         code: str | None = None,
         param: str | None = None,
-        **kw: Any,
+        **options: Unpack[ErrorOptions],
     ) -> Reply:
         """The OpenAI-style envelope: `{"error": {"message", "type", "param", "code"}}`."""
         body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-        return cls.error(status, body, **kw)
+        return cls.error(status, body, **options)
 
     @classmethod
-    def model_not_supported(cls, model: str, **kw: Any) -> Reply:
-        """The router's verbatim 400 for a model no enabled provider serves."""
+    def model_not_supported(cls, model: str, **options: Unpack[ErrorOptions]) -> Reply:
+        """The router's verbatim 400 for a model that no enabled provider serves."""
         message = (
             f"The requested model '{model}' is not supported by any provider you have enabled."
         )
-        return cls.error_object(400, message, code="model_not_supported", param="model", **kw)
+        return cls.error_object(400, message, code="model_not_supported", param="model", **options)
 
     @classmethod
     def stream_error(
@@ -120,34 +262,34 @@ class Reply:
         after_chunks: int = 1,
         error_type: str = "validation",
         as_object: bool = False,
-        **kw: Any,
+        text: str = "partial answer",
+        **options: Unpack[StreamErrorOptions],
     ) -> Reply:
-        """Status 200, some text, then `data: {"error": ...}` inside the stream."""
-        kw.setdefault("content", "partial answer ")
+        """Status 200, `after_chunks` chunks carrying `text`, then `data: {"error": ...}` and
+        the end (TGI). A non-streaming request gets the error object as a 200 JSON body."""
         return cls(
             kind="stream_error",
-            body={"message": message},
+            content=text,
+            message=message,
             after_chunks=after_chunks,
             error_type=error_type,
             as_object=as_object,
-            **kw,
+            **options,
         )
 
     @classmethod
-    def disconnect(cls) -> Reply:
-        """Read the request, then hang up without answering."""
-        return cls(kind="disconnect")
+    def disconnect(cls, *, delay_first_byte: float = 0.0) -> Reply:
+        """Read the request, then hang up without answering: a connection error."""
+        return cls(kind="disconnect", delay_first_byte=delay_first_byte)
 
     def error_payload(self) -> dict[str, Any]:
-        message = (
-            str((self.body or {}).get("message", "")) if isinstance(self.body, Mapping) else ""
-        )
+        """The error object sent inside a 200 stream (or as a 200 JSON body)."""
         if self.as_object:
-            return {"error": {"message": message, "type": self.error_type}}
-        return {"error": message, "error_type": self.error_type}
+            return {"error": {"message": self.message, "type": self.error_type}}
+        return {"error": self.message, "error_type": self.error_type}
 
 
 def new_request_id() -> str:
-    """An id in the router's AWS-trace format."""
-    hexes = uuid.uuid4().hex
-    return f"Root=1-{hexes[:8]}-{hexes[8:32]};{uuid.uuid4()}"
+    """An id in the router's AWS-trace format: `Root=1-<8 hex>-<24 hex>;<uuid>`."""
+    trace = f"{random.getrandbits(128):032x}"  # not uuid4(): os.urandom per answer is slow
+    return f"Root=1-{trace[:8]}-{trace[8:]};{uuid.UUID(int=random.getrandbits(128), version=4)}"
