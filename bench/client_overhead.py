@@ -193,7 +193,8 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d')}. The router emulator runs in its own process on loopback; "
         f"{args.requests} sequential non-streaming requests and {args.streams} streams of "
         f"{args.chunks} chunks each per client, in {ROUNDS} interleaved rounds. "
-        "Medians per request.",
+        "Medians per request; between runs on this shared 2-core machine the ratios move by "
+        "about ±0.05.",
         "",
         "| client | non-streaming (ms) | ratio to httpx | streaming, "
         f"{args.chunks} chunks (ms) | ratio to httpx |",
