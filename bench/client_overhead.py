@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _report import DEFAULT_OUT, write_section
+
 MODEL = "Qwen/Qwen3-32B"
 ROUNDS = 10
 
@@ -156,7 +157,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--streams", type=int, default=500)
     parser.add_argument("--chunks", type=int, default=200)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args()
 
     proc, base_url = start_emulator(args.chunks)
@@ -211,17 +212,7 @@ def main() -> None:
     ]
     table = "\n".join(lines)
     print(table)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    existing = out.read_text() if out.exists() else ""
-    marker = "<!-- client_overhead -->"
-    section = f"{marker}\n{table}{marker}\n"
-    if marker in existing:
-        head, _, rest = existing.partition(marker)
-        _, _, tail = rest.partition(marker + "\n")
-        out.write_text(head + section + tail)
-    else:
-        out.write_text(existing + section)
+    write_section(Path(args.out), "client_overhead", table)
 
 
 if __name__ == "__main__":

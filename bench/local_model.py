@@ -15,13 +15,13 @@ import statistics
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _report import DEFAULT_OUT, write_section
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args()
 
     import hfgate
@@ -62,16 +62,7 @@ def main() -> None:
     ]
     table = "\n".join(lines)
     print(table)
-    out = Path(args.out)
-    existing = out.read_text() if out.exists() else ""
-    marker = "<!-- local_model -->"
-    section = f"{marker}\n{table}{marker}\n"
-    if marker in existing:
-        head, _, rest = existing.partition(marker)
-        _, _, tail = rest.partition(marker + "\n")
-        out.write_text(head + section + tail)
-    else:
-        out.write_text(existing + section)
+    write_section(Path(args.out), "local_model", table)
 
 
 if __name__ == "__main__":

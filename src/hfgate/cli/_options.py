@@ -76,6 +76,22 @@ def no_log_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def call_options_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`-o KEY=VALUE`, repeatable, shared by `run` and `chat`."""
+    return click.option(
+        "-o",
+        "--option",
+        "options",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="A call option (repeatable).",
+    )(fn)
+
+
+def no_reasoning_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--no-reasoning", is_flag=True, help="Hide the model's reasoning.")(fn)
+
+
 def default_model() -> str:
     """The model the client picks when none is given (for display, pricing and logs)."""
     from hfgate.auth import find_hf_key

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfgate.cli._options import log_enabled, no_log_option, parse_options, state
+from hfgate.cli._options import (
+    call_options_option,
+    log_enabled,
+    no_log_option,
+    no_reasoning_option,
+    parse_options,
+    state,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,15 +33,8 @@ the current answer, Ctrl-D quits. /help lists the slash commands:
 @click.command(epilog=_EPILOG)
 @click.option("-m", "--model", help="Model id to start with; /model switches later.")
 @click.option("-s", "--system", help="System prompt.")
-@click.option(
-    "-o",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A call option (repeatable).",
-)
-@click.option("--no-reasoning", is_flag=True, help="Hide the model's reasoning.")
+@call_options_option
+@no_reasoning_option
 @no_log_option
 @click.pass_context
 def chat(

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfgate.cli._options import log_enabled, no_log_option, parse_options, state
+from hfgate.cli._options import (
+    call_options_option,
+    log_enabled,
+    no_log_option,
+    no_reasoning_option,
+    parse_options,
+    state,
+)
 
 if TYPE_CHECKING:
     from hfgate.cli._exchange import Outcome
@@ -39,17 +46,10 @@ reasoning_effort, timeout, max_retries."""
     metavar="FILE_OR_URL",
     help="Attach a file or an image URL (repeatable).",
 )
-@click.option(
-    "-o",
-    "--option",
-    "options",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="A call option (repeatable).",
-)
+@call_options_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the result.")
 @click.option("--no-stream", is_flag=True, help="Wait for the whole answer, then print it.")
-@click.option("--no-reasoning", is_flag=True, help="Hide the model's reasoning.")
+@no_reasoning_option
 @click.option("-u", "--usage", "show_usage", is_flag=True, help="Print tokens and cost to stderr.")
 @no_log_option
 @click.pass_context
