@@ -9,8 +9,8 @@ import pytest
 
 import hfgate
 from hfgate import errors
+from hfgate.endpoint import RetryPolicy
 from hfgate.testing import Reply
-from hfgate.transport import RetryPolicy
 
 
 @pytest.mark.parametrize("status", [408, 409, 425, 429, 500, 502, 503, 504])

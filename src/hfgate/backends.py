@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
+from hfgate.endpoint import Endpoint, RetryPolicy
 from hfgate.request import ChatRequest
-from hfgate.transport import AsyncTransport, Call, Endpoint, RetryPolicy, SyncTransport
+from hfgate.transport import AsyncTransport, Call, SyncTransport
 from hfgate.types import (
     ReasoningDelta,
     ResponseMeta,

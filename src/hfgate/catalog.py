@@ -205,7 +205,8 @@ def fetch_catalog_json(base_url: str | None = None, timeout: float = 15.0) -> An
     """The raw JSON of `GET <base_url>/models`. The endpoint is public; the HF key is sent
     when one is found (it is only ever given to the router in use)."""
     from hfgate.auth import find_hf_key
-    from hfgate.transport import Endpoint, SyncTransport
+    from hfgate.endpoint import Endpoint
+    from hfgate.transport import SyncTransport
 
     url = base_url or router_url()
     endpoint = Endpoint(url, find_hf_key())

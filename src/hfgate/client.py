@@ -15,6 +15,7 @@ from typing import Any, Unpack
 
 from hfgate.auth import Key, find_hf_key, is_hf_host, require_hf_key
 from hfgate.backends import AsyncBackend, AsyncHttpChat, Backend, HttpChat
+from hfgate.endpoint import Endpoint, RetryPolicy
 from hfgate.errors import ConfigError, InvalidModelError, OutputError
 from hfgate.generation import PendingCall, Run, run_tool_async, run_tool_sync
 from hfgate.local.paths import is_local_model
@@ -25,7 +26,7 @@ from hfgate.options import CallOptions
 from hfgate.request import ChatRequest, JsonSchemaFormat, to_response_format, to_stop
 from hfgate.stream import AsyncTextStream, TextStream
 from hfgate.tools import to_tools
-from hfgate.transport import AsyncTransport, Endpoint, RetryPolicy, SyncTransport
+from hfgate.transport import AsyncTransport, SyncTransport
 from hfgate.types import (
     Finish,
     Message,

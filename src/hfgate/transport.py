@@ -1,77 +1,33 @@
-"""The one place that talks HTTP: headers, timeouts, retries, SSE decoding, status -> typed
-error, and key redaction. Pure decisions live in module functions shared by both faces;
-`SyncTransport` and `AsyncTransport` repeat only the I/O calls."""
+"""The one place that talks HTTP: headers, timeouts, retries and SSE decoding (error mapping
+and key redaction live in `http_errors`). Pure decisions are module functions and `Attempts`,
+shared by both faces; `SyncTransport` and `AsyncTransport` repeat only the I/O calls."""
 
 from __future__ import annotations
 
 import functools
 import json
 import logging
-import random
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from httpx_sse import EventSource, ServerSentEvent, SSEError, aconnect_sse, connect_sse
 
-from hfgate.auth import Key, redact
-from hfgate.errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    HfgateError,
-    error_class_for,
+from hfgate.endpoint import Endpoint, RetryPolicy
+from hfgate.errors import APIStatusError, HfgateError
+from hfgate.http_errors import (
+    connection_error,
+    json_body,
+    mid_stream_error,
+    response_meta,
+    status_error,
 )
 from hfgate.types import ResponseMeta
 
 log = logging.getLogger("hfgate")
-
-RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = 60.0
-"""A server asking us to wait longer than this gets its error raised instead of a long sleep."""
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """Where requests go and what authenticates them."""
-
-    base_url: str
-    key: Key | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    name: str | None = None
-    """Shown as the provider in errors when the server does not say (e.g. 'llama.cpp')."""
-
-    def __repr__(self) -> str:
-        return f"Endpoint(base_url={self.base_url!r}, key={self.key!r}, name={self.name!r})"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_retries: int = 2
-    initial_delay: float = 0.5
-    max_delay: float = 8.0
-
-    def delay(self, attempt: int, error: HfgateError) -> float | None:
-        """Seconds to wait before retry number `attempt + 1`, or None to give up."""
-        if attempt >= self.max_retries or not _retryable(error):
-            return None
-        hinted = error.retry_after if isinstance(error, APIStatusError) else None
-        if hinted is not None:
-            return hinted if hinted <= MAX_RETRY_AFTER else None
-        backoff = min(self.initial_delay * 2.0**attempt, self.max_delay)
-        return backoff * (0.75 + random.random() / 2)  # jitter spreads synchronized clients
-
-
-def _retryable(error: HfgateError) -> bool:
-    if isinstance(error, APIConnectionError):
-        return True
-    return isinstance(error, APIStatusError) and error.status in RETRY_STATUSES
-
 
 # --- pure helpers shared by both faces -----------------------------------------------------
 
@@ -81,103 +37,6 @@ def request_headers(endpoint: Endpoint, extra: Mapping[str, str] | None) -> dict
     if endpoint.key is not None:
         headers["authorization"] = f"Bearer {endpoint.key.secret}"
     return headers
-
-
-def response_meta(headers: httpx.Headers, fallback_provider: str | None) -> ResponseMeta:
-    return ResponseMeta(
-        provider=headers.get("x-inference-provider") or fallback_provider,
-        request_id=headers.get("x-request-id") or headers.get("x-amzn-trace-id"),
-    )
-
-
-def status_error(response: httpx.Response, endpoint: Endpoint) -> APIStatusError:
-    """A typed error from an error response, whatever envelope the server used."""
-    meta = response_meta(response.headers, endpoint.name)
-    text = response.text
-    body: Any = text
-    if text[:1] in "{[":
-        try:
-            body = json.loads(text)
-        except ValueError:
-            pass
-    message, code = _error_message(body)
-    if not message:
-        message = response.reason_phrase or f"HTTP {response.status_code}"
-    secrets = (endpoint.key.secret,) if endpoint.key else ()
-    kwargs: dict[str, Any] = dict(
-        status=response.status_code,
-        provider=meta.provider,
-        request_id=meta.request_id,
-        code=code,
-        body=body if not secrets else _redacted_body(body, secrets),
-    )
-    cls = error_class_for(response.status_code, code)
-    return cls(redact(message, secrets), retry_after=retry_after(response.headers), **kwargs)
-
-
-def _error_message(body: Any) -> tuple[str, str | None]:
-    """(message, code) from `{"error": "..."}`, `{"error": {"message": ...}}`, lists, plain
-    `message`/`detail` keys, or a text/plain body."""
-    if isinstance(body, str):
-        return body.strip(), None
-    if isinstance(body, list) and body:
-        return _error_message(body[0])
-    if not isinstance(body, Mapping):
-        return "", None
-    err = body.get("error")
-    if isinstance(err, Mapping):
-        code = err.get("code") or err.get("type")
-        return str(err.get("message") or json.dumps(err)), str(code) if code else None
-    if isinstance(err, list) and err:
-        return _error_message({"error": err[0]})
-    for key in ("error", "message", "detail", "error_description"):
-        value = body.get(key)
-        if value:
-            code = body.get("code") or body.get("error_type")
-            return (value if isinstance(value, str) else json.dumps(value)), (
-                str(code) if code else None
-            )
-    return json.dumps(body), None
-
-
-def _redacted_body(body: Any, secrets: tuple[str, ...]) -> Any:
-    if isinstance(body, str):
-        return redact(body, secrets)
-    return json.loads(redact(json.dumps(body), secrets))
-
-
-def retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds from `retry-after-ms`, or `Retry-After` as seconds or an HTTP date."""
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(float(millis) / 1000, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    from datetime import datetime
-
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-
-
-def _connection_error(exc: httpx.HTTPError, endpoint: Endpoint) -> APIConnectionError:
-    where = endpoint.base_url
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"Request to {where} timed out ({type(exc).__name__}).", provider=endpoint.name
-        )
-    detail = str(exc) or type(exc).__name__
-    return APIConnectionError(f"Connection to {where} failed: {detail}", provider=endpoint.name)
 
 
 @functools.lru_cache(maxsize=32)
@@ -212,7 +71,7 @@ class Attempts:
     def failed(self, exc: Exception) -> float:
         """Seconds to wait before the next try; raises the typed error when giving up."""
         error = (
-            _connection_error(exc, self.call.endpoint) if isinstance(exc, httpx.HTTPError) else exc
+            connection_error(exc, self.call.endpoint) if isinstance(exc, httpx.HTTPError) else exc
         )
         assert isinstance(error, HfgateError)
         wait = self.call.retry.delay(self.number, error)
@@ -286,7 +145,7 @@ class SyncTransport:
             try:
                 response = self.http.request(**attempts.request())
                 meta = checked(response, call.endpoint)
-                return _json_body(response, call.endpoint), meta
+                return json_body(response, call.endpoint), meta
             except Failure as exc:
                 time.sleep(attempts.failed(exc))
 
@@ -314,9 +173,9 @@ class SyncTransport:
                 url, headers=request_headers(endpoint, None), timeout=_timeout(timeout)
             )
         except httpx.HTTPError as exc:
-            raise _connection_error(exc, endpoint) from exc
+            raise connection_error(exc, endpoint) from exc
         checked(response, endpoint)
-        return _json_body(response, endpoint)
+        return json_body(response, endpoint)
 
 
 def _events(source: EventSource, endpoint: Endpoint) -> Iterator[dict[str, Any]]:
@@ -333,28 +192,7 @@ def _events(source: EventSource, endpoint: Endpoint) -> Iterator[dict[str, Any]]
             if payload is not None:
                 yield payload
     except (httpx.HTTPError, SSEError, ValueError) as exc:
-        raise _mid_stream_error(exc, endpoint) from exc
-
-
-def _mid_stream_error(exc: Exception, endpoint: Endpoint) -> APIConnectionError:
-    if isinstance(exc, httpx.HTTPError):
-        return _connection_error(exc, endpoint)
-    what = "Malformed event stream" if isinstance(exc, SSEError) else "Invalid JSON in stream"
-    return APIConnectionError(f"{what} from {endpoint.base_url}: {exc}", provider=endpoint.name)
-
-
-def _json_body(response: httpx.Response, endpoint: Endpoint) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise APIConnectionError(
-            f"{endpoint.base_url} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
-            provider=endpoint.name,
-        ) from exc
-
-
-# --- async face: the same, awaiting ----------------------------------------------------------
+        raise mid_stream_error(exc, endpoint) from exc
 
 
 class AsyncTransport:
@@ -370,7 +208,7 @@ class AsyncTransport:
             try:
                 response = await self.http.request(**attempts.request())
                 meta = checked(response, call.endpoint)
-                return _json_body(response, call.endpoint), meta
+                return json_body(response, call.endpoint), meta
             except Failure as exc:
                 await _asleep(attempts.failed(exc))
 
@@ -401,9 +239,9 @@ class AsyncTransport:
                 url, headers=request_headers(endpoint, None), timeout=_timeout(timeout)
             )
         except httpx.HTTPError as exc:
-            raise _connection_error(exc, endpoint) from exc
+            raise connection_error(exc, endpoint) from exc
         checked(response, endpoint)
-        return _json_body(response, endpoint)
+        return json_body(response, endpoint)
 
 
 async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[dict[str, Any]]:
@@ -419,7 +257,7 @@ async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[dic
             if payload is not None:
                 yield payload
     except (httpx.HTTPError, SSEError, ValueError) as exc:
-        raise _mid_stream_error(exc, endpoint) from exc
+        raise mid_stream_error(exc, endpoint) from exc
 
 
 async def _asleep(seconds: float) -> None:

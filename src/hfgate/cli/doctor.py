@@ -154,7 +154,8 @@ def _check_local(report: Report, topic: str) -> None:
 
 def _timed_models(base_url: str, send_key: bool = True) -> tuple[object, int]:
     from hfgate.auth import find_hf_key
-    from hfgate.transport import Endpoint, SyncTransport
+    from hfgate.endpoint import Endpoint
+    from hfgate.transport import SyncTransport
 
     transport = SyncTransport()
     start = time.monotonic()
