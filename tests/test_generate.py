@@ -197,3 +197,9 @@ def test_cost_from_the_cached_catalog(
     router.push(Reply.text("a", usage=usage, provider="featherless-ai"))
     unpriced = hf(base_url=None).generate_text(model="deepseek-ai/DeepSeek-V4-Pro", prompt="x")
     assert unpriced.cost is None  # that provider publishes no price
+
+
+def test_own_server_needs_a_model_name(hf: Any, router: Any) -> None:
+    with pytest.raises(hfgate.ConfigError, match="Pass model="):
+        hf(hf_router=False).generate_text(prompt="x")
+    assert router.requests == []

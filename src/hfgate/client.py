@@ -89,7 +89,12 @@ class _ClientBase:
     def _model(self, model: str | None) -> str:
         if model is not None:
             return model
-        if not self.is_router or find_hf_key(self._api_key):
+        if not self.is_router:
+            raise ConfigError(
+                f"Pass model=... for {self.base_url}: only the Hugging Face router has a "
+                "default model."
+            )
+        if find_hf_key(self._api_key):
             return DEFAULT_HF_MODEL
         global _noticed
         if not _noticed:
