@@ -104,3 +104,51 @@ async def test_async_module_level_stream(router: Any, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HF_TOKEN", "hf_env")
     text = "".join([t async for t in hfgate.astream_text(model="a/b", prompt="yo").text_stream])
     assert text == "You said: yo"
+
+
+def test_server_that_ignores_stream_true(router: Any, hf: Any) -> None:
+    """Some servers answer a stream request with one JSON body: it still becomes events."""
+    body = {
+        "id": "x",
+        "object": "chat.completion",
+        "model": "a/b",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "whole", "reasoning": "why"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3},
+    }
+    router.push(Reply.error(200, body))
+    events = list(hf().stream_text(model="a/b", prompt="x"))
+    assert [type(e).__name__ for e in events] == [
+        "ReasoningDelta",
+        "TextDelta",
+        "StepFinish",
+        "Finish",
+    ]
+    assert isinstance(events[-1], Finish) and events[-1].result.text == "whole"
+    assert events[-1].usage == Usage(2, 1, 3)
+
+
+def test_invalid_json_inside_a_stream_is_a_connection_error(router: Any, hf: Any) -> None:
+    import hfgate.errors as errors
+
+    router.push(Reply.error(200, "data: {not json\n\n", content_type="text/event-stream"))
+    with pytest.raises(errors.APIConnectionError, match="Invalid JSON in stream"):
+        list(hf().stream_text(model="a/b", prompt="x"))
+
+
+@pytest.mark.anyio
+async def test_async_server_that_ignores_stream_true(router: Any) -> None:
+    body = {
+        "model": "a/b",
+        "choices": [{"index": 0, "message": {"content": "whole"}, "finish_reason": "stop"}],
+    }
+    router.push(Reply.error(200, body))
+    async with hfgate.AsyncClient(api_key="hf_k", base_url=router.base_url, hf_router=True) as c:
+        stream = c.stream_text(model="a/b", prompt="x")
+        texts = [e.text async for e in stream if isinstance(e, TextDelta)]
+        assert texts == ["whole"] and (await stream.result()).finish_reason == "stop"
