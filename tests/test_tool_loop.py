@@ -128,3 +128,14 @@ async def test_async_loop_with_async_tool(router: Any) -> None:
         r = await c.generate_text(model="a/b", prompt="x", tools=[lookup], max_steps=2)
     assert r.steps[0].tool_results[0].output == "definition of SSE"
     assert router.requests[1].json["messages"][-1]["content"] == "definition of SSE"
+
+
+def test_async_tool_on_a_sync_client_is_a_clear_error(router: Any, hf: Any) -> None:
+    async def lookup(term: str) -> str:
+        """Look a term up."""
+        return term
+
+    router.push(Reply.tool_calls([ToolCallSpec("lookup", {"term": "x"})]), Reply.text("no"))
+    with pytest.raises(hfgate.ConfigError, match="AsyncClient"):
+        hf().generate_text(model="a/b", prompt="x", tools=[lookup], max_steps=2)
+    assert len(router.requests) == 1

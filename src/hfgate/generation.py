@@ -7,10 +7,12 @@ the I/O: send the request, call the tools.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from hfgate.errors import ConfigError
 from hfgate.request import ChatRequest
 from hfgate.tools import Tool, prepare_call, tool_result
 from hfgate.types import Message, StepResult, TextResult, ToolCall, ToolResult, Usage
@@ -74,19 +76,20 @@ def run_tool_sync(pending: PendingCall) -> ToolResult:
     function, call, kwargs, error = pending
     if error is not None or function is None or kwargs is None:
         return tool_result(call, error or "Error", is_error=True)
+    if inspect.iscoroutinefunction(function):
+        # The caller's mistake, not the model's: say so instead of feeding it an error.
+        raise ConfigError(
+            f"Tool {call.name!r} is an async function; run it with hfgate.AsyncClient or "
+            "hfgate.agenerate_text / astream_text."
+        )
     try:
         output = function(**kwargs)
-        if hasattr(output, "__await__"):
-            output.close()
-            raise TypeError("async tools need AsyncClient / agenerate_text")
     except Exception as exc:  # noqa: BLE001 - any tool failure goes back to the model
         return failed(call, exc)
     return tool_result(call, output)
 
 
 async def run_tool_async(pending: PendingCall) -> ToolResult:
-    import inspect
-
     function, call, kwargs, error = pending
     if error is not None or function is None or kwargs is None:
         return tool_result(call, error or "Error", is_error=True)
