@@ -24,7 +24,6 @@ from typing import Any
 from _report import DEFAULT_OUT, write_section
 
 MODEL = "Qwen/Qwen3-32B"
-ROUNDS = 10
 
 SERVER = """
 import sys, time
@@ -61,37 +60,69 @@ def timed(fn: Callable[[], Any], n: int, warmup: int) -> list[float]:
     return samples
 
 
-def clients(base_url: str) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+def interleaved(fns: dict[str, Callable[[], Any]], n: int) -> dict[str, list[float]]:
+    """Time one call of each client in turn, n times: drift on a shared machine (the other
+    core's load, CPU frequency) then hits every client alike, request by request."""
+    for fn in fns.values():
+        timed(fn, 0, 20)
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(n):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+Pair = tuple[Callable[[], Any] | None, Callable[[], Any]]
+BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}]}
+STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}}
+HEADERS = {"authorization": "Bearer hf_bench"}
+
+
+def _contents(chunk: dict[str, Any]) -> list[str]:
+    return [c["delta"].get("content") or "" for c in chunk.get("choices") or ()]
+
+
+def raw_clients(base_url: str) -> dict[str, Pair]:
+    """The floor: httpx with hand-rolled line splitting, then with httpx-sse."""
     import httpx
-    import openai
+    from httpx_sse import connect_sse
 
-    import hfgate
-
-    body = {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}]}
-    headers = {"authorization": "Bearer hf_bench"}
     raw = httpx.Client()
+    url = f"{base_url}/chat/completions"
 
     def raw_json() -> str:
-        r = raw.post(f"{base_url}/chat/completions", json=body, headers=headers)
+        r = raw.post(url, json=BODY, headers=HEADERS)
         r.raise_for_status()
         text: str = r.json()["choices"][0]["message"]["content"]
         return text
 
     def raw_stream() -> str:
         parts = []
-        stream_body = {**body, "stream": True, "stream_options": {"include_usage": True}}
-        with raw.stream(
-            "POST", f"{base_url}/chat/completions", json=stream_body, headers=headers
-        ) as r:
+        with raw.stream("POST", url, json=STREAM_BODY, headers=HEADERS) as r:
             for line in r.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
+                data = line[5:].strip() if line.startswith("data:") else ""
                 if data == "[DONE]":
                     break
-                for choice in json.loads(data).get("choices") or ():
-                    parts.append(choice["delta"].get("content") or "")
+                parts += _contents(json.loads(data)) if data else []
         return "".join(parts)
+
+    def sse_stream() -> str:
+        """Spec-compliant SSE decoding with httpx-sse, which hfgate builds on."""
+        parts = []
+        with connect_sse(raw, "POST", url, json=STREAM_BODY, headers=HEADERS) as source:
+            for sse in source.iter_sse():
+                if sse.data == "[DONE]":
+                    break
+                parts += _contents(json.loads(sse.data))
+        return "".join(parts)
+
+    return {"raw httpx": (raw_json, raw_stream), "httpx + httpx-sse": (None, sse_stream)}
+
+
+def hfgate_client(base_url: str) -> Pair:
+    import hfgate
 
     hf = hfgate.Client(api_key="hf_bench", base_url=base_url, hf_router=True)
 
@@ -101,28 +132,35 @@ def clients(base_url: str) -> dict[str, tuple[Callable[[], Any], Callable[[], An
     def hf_stream() -> str:
         return hf.stream_text(model=MODEL, prompt="Hello").result.text
 
+    return hf_json, hf_stream
+
+
+def openai_client(base_url: str) -> Pair:
+    import openai
+
     oa = openai.OpenAI(api_key="hf_bench", base_url=base_url, max_retries=0)
+    messages: Any = BODY["messages"]
 
     def oa_json() -> str:
-        r = oa.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hello"}])
+        r = oa.chat.completions.create(model=MODEL, messages=messages)
         return r.choices[0].message.content or ""
 
     def oa_stream() -> str:
         parts = []
         for chunk in oa.chat.completions.create(
-            model=MODEL,
-            messages=[{"role": "user", "content": "Hello"}],
-            stream=True,
-            stream_options={"include_usage": True},
+            model=MODEL, messages=messages, stream=True, stream_options={"include_usage": True}
         ):
-            for choice in chunk.choices:
-                parts.append(choice.delta.content or "")
+            parts += [choice.delta.content or "" for choice in chunk.choices]
         return "".join(parts)
 
+    return oa_json, oa_stream
+
+
+def clients(base_url: str) -> dict[str, Pair]:
     return {
-        "raw httpx": (raw_json, raw_stream),
-        "hfgate": (hf_json, hf_stream),
-        "openai SDK": (oa_json, oa_stream),
+        **raw_clients(base_url),
+        "hfgate": hfgate_client(base_url),
+        "openai SDK": openai_client(base_url),
     }
 
 
@@ -164,24 +202,25 @@ def main() -> None:
     try:
         funcs = clients(base_url)
         for name, (json_fn, stream_fn) in funcs.items():  # every client answers the same
-            assert json_fn() == "abcd" * args.chunks, name
+            assert json_fn is None or json_fn() == "abcd" * args.chunks, name
             assert stream_fn() == "abcd" * args.chunks, name
-        samples: dict[str, tuple[list[float], list[float]]] = {n: ([], []) for n in funcs}
-        # Interleaved rounds, so drift on a shared 2-core machine hits every client alike.
-        for _ in range(ROUNDS):
-            for name, (json_fn, stream_fn) in funcs.items():
-                samples[name][0].extend(timed(json_fn, args.requests // ROUNDS, 10))
-                samples[name][1].extend(timed(stream_fn, args.streams // ROUNDS, 2))
+        json_fns = {n: fns[0] for n, fns in funcs.items() if fns[0] is not None}
+        json_samples = interleaved(json_fns, args.requests)
+        stream_samples = interleaved({n: fns[1] for n, fns in funcs.items()}, args.streams)
     finally:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=10)
 
     medians = {
-        name: (statistics.median(j) * 1000, statistics.median(s) * 1000)
-        for name, (j, s) in samples.items()
+        name: (
+            statistics.median(json_samples[name]) * 1000 if name in json_samples else None,
+            statistics.median(stream_samples[name]) * 1000,
+        )
+        for name in funcs
     }
     base_j, base_s = medians["raw httpx"]
+    assert base_j is not None
     imp_wall = import_time()
     imp_cum = importtime_cumulative("import hfgate")
     imp_first = importtime_cumulative("import hfgate.client")
@@ -193,16 +232,16 @@ def main() -> None:
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{time.strftime('%Y-%m-%d')}. The router emulator runs in its own process on loopback; "
         f"{args.requests} sequential non-streaming requests and {args.streams} streams of "
-        f"{args.chunks} chunks each per client, in {ROUNDS} interleaved rounds. "
-        "Medians per request; between runs on this shared 2-core machine the ratios move by "
-        "about ±0.05.",
+        f"{args.chunks} chunks each per client, the clients taking turns request by request. "
+        "Medians per request.",
         "",
         "| client | non-streaming (ms) | ratio to httpx | streaming, "
         f"{args.chunks} chunks (ms) | ratio to httpx |",
         "|---|---:|---:|---:|---:|",
     ]
     for name, (j, s) in medians.items():
-        lines.append(f"| {name} | {j:.3f} | {j / base_j:.2f}x | {s:.3f} | {s / base_s:.2f}x |")
+        json_cells = "— | —" if j is None else f"{j:.3f} | {j / base_j:.2f}x"
+        lines.append(f"| {name} | {json_cells} | {s:.3f} | {s / base_s:.2f}x |")
     lines += [
         "",
         f'Import: `python -X importtime -c "import hfgate"` cumulative {imp_cum:.1f} ms '

@@ -110,10 +110,11 @@ _DONE: dict[str, Any] = {}
 def _payload(sse: ServerSentEvent) -> dict[str, Any] | None:
     """The JSON of one event; `_DONE` for `[DONE]`; None for an empty or comment event."""
     data = sse.data
-    if not data or data.startswith(":"):
-        return None
-    if data.strip() == "[DONE]":
-        return _DONE
+    if data[:1] != "{":  # the rare cases first, off the per-chunk path
+        if not data or data[0] == ":":
+            return None
+        if data.strip() == "[DONE]":
+            return _DONE
     value: dict[str, Any] = json.loads(data)
     return value
 

@@ -277,7 +277,10 @@ class ChunkAccumulator:
             if delta:
                 if delta.keys() <= _PLAIN_DELTA:  # the hot path: just text
                     content = delta.get("content")
-                    if content:
+                    if content and self._think.settled:
+                        self._text.append(content)
+                        events.append(TextDelta(content))
+                    elif content:
                         self._content(content, events)
                 else:
                     self._delta(delta, events)
