@@ -70,8 +70,13 @@ class _ServerSaid(HfgateError):
         if self.request_id:
             where.append(f"request id {self.request_id}")
         suffix = f" ({', '.join(where)})" if where else ""
-        hint = _HINTS.get(type(self).__name__)
+        hint = self.hint
         return f"{self.message}{suffix}" + (f"\nhint: {hint}" if hint else "")
+
+    @property
+    def hint(self) -> str | None:
+        """What to do about it, for the classes where we know."""
+        return _HINTS.get(type(self).__name__)
 
     def __repr__(self) -> str:
         return (
@@ -142,7 +147,9 @@ class OutputError(HfgateError):
 
 _HINTS = {
     "AuthenticationError": "check your token: https://huggingface.co/settings/tokens",
-    "PaymentRequiredError": "your credits are used up; see https://huggingface.co/settings/billing",
+    "PaymentRequiredError": (
+        "your Hugging Face credits are used up; see https://huggingface.co/settings/billing"
+    ),
     "PermissionDeniedError": (
         "a fine-grained token needs the 'Make calls to Inference Providers' permission; "
         "gated models need their terms accepted on the model page"

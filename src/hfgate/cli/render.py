@@ -52,17 +52,9 @@ ERRORS: dict[str, ErrorKind] = {
     # Keyed by class name in hfgate.errors; looked up along the exception's MRO, most
     # specific first, so subclasses inherit their parent's row.
     "AuthenticationError": ErrorKind(AUTH, "authentication failed", _TOKEN_HINT),
-    "PermissionDeniedError": ErrorKind(
-        AUTH,
-        "permission denied",
-        "a fine-grained token needs the 'Make calls to Inference Providers' permission; "
-        "gated models need their terms accepted on the model page",
-    ),
-    "PaymentRequiredError": ErrorKind(
-        PAYMENT,
-        "payment required",
-        "your Hugging Face credits are used up; see https://huggingface.co/settings/billing",
-    ),
+    # No hint of their own: the library's (`exc.hint`) says it.
+    "PermissionDeniedError": ErrorKind(AUTH, "permission denied"),
+    "PaymentRequiredError": ErrorKind(PAYMENT, "payment required"),
     "NotFoundError": ErrorKind(
         NOT_FOUND,
         "model not found",
@@ -123,10 +115,11 @@ def error_lines(exc: BaseException) -> list[str]:
     where += [f"request id {r}" for r in [getattr(exc, "request_id", None)] if r]
     suffix = f" ({', '.join(where)})" if where else ""
     lines = [f"error: {what}: {' '.join(str(message).split())}{suffix}"]
-    hint = kind.hint
+    hints = [kind.hint or getattr(exc, "hint", None)]
     retry = getattr(exc, "retry_after", None)
     if retry is not None:
-        hint = f"the server asks to wait {retry:g} s; {hint}"
+        hints.insert(0, f"the server asks to wait {retry:g} s")
+    hint = "; ".join(h for h in hints if h)
     if hint:
         lines.append(f"hint: {hint}")
     return lines
