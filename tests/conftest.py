@@ -20,6 +20,11 @@ _KEY_VARS = (
     "HFGATE_ROUTER_URL",
     "OPENAI_API_KEY",
     "ANTHROPIC_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "HFGATE_SETTINGS",
+    "HFGATE_READ_FACTORY",
+    "HFGATE_STRICT_SETTINGS",
 )
 
 
@@ -35,11 +40,19 @@ def hf_home() -> Path:
     return Path(os.environ["HF_HOME"])
 
 
+@pytest.fixture(scope="session")
+def empty_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("empty-home")
+
+
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, hf_home: Path) -> None:
-    """No key leaks in from the developer's machine; huggingface_hub's store is empty."""
+def clean_env(monkeypatch: pytest.MonkeyPatch, hf_home: Path, empty_home: Path) -> None:
+    """No key or settings file leaks in from the developer's machine (an empty home and
+    config dir); huggingface_hub's store is empty."""
     for var in _KEY_VARS:
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(empty_home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(empty_home / ".config"))
     (hf_home / "token").unlink(missing_ok=True)
 
 
