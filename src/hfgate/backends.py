@@ -1,5 +1,6 @@
-"""A backend answers one unified request: over HTTP with a wire format, or in-process (the
-local model). Generation logic above it (tool loop, structured output) never sees the wire.
+"""A backend answers one unified request: over HTTP with a wire format (chat completions,
+Responses or Messages: one class, the wire is data), or in-process (the local model).
+Generation logic above it (tool loop, structured output) never sees the wire.
 
 Streams yield deltas and end with a `StepFinish` carrying the assembled step.
 """
@@ -21,7 +22,7 @@ from hfgate.types import (
     TextDelta,
     ToolCallEvent,
 )
-from hfgate.wire import chat_completions as wire
+from hfgate.wire import CHAT, Wire
 
 
 class Backend(Protocol):
@@ -41,21 +42,23 @@ class _HttpBase:
         self,
         endpoint: Endpoint,
         *,
+        wire: Wire = CHAT,
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self.wire = wire
         self.headers = headers
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
 
     def _call(self, req: ChatRequest, *, stream: bool) -> Call:
-        body = wire.build_body(req, stream=stream)
-        return Call(self.endpoint, wire.PATH, body, self.headers, self.timeout, self.retry)
+        body = self.wire.build_body(req, stream=stream)
+        return Call(self.endpoint, self.wire.path, body, self.headers, self.timeout, self.retry)
 
 
-def _step_from_complete(chunk: dict[str, Any], meta: ResponseMeta) -> list[StreamEvent]:
+def _step_from_complete(wire: Wire, chunk: dict[str, Any], meta: ResponseMeta) -> list[StreamEvent]:
     """Events for a server that answered a stream request with one JSON body."""
     step = wire.parse_response(chunk["__complete__"], meta)
     events: list[StreamEvent] = [ReasoningDelta(step.reasoning)] if step.reasoning else []
@@ -71,7 +74,7 @@ def _with_model(meta: ResponseMeta, req: ChatRequest) -> ResponseMeta:
 
 
 class HttpChat(_HttpBase):
-    """Chat completions over HTTP, sync."""
+    """One request over HTTP in any wire format, sync."""
 
     def __init__(self, transport: SyncTransport, endpoint: Endpoint, **kw: Any) -> None:
         super().__init__(endpoint, **kw)
@@ -79,15 +82,15 @@ class HttpChat(_HttpBase):
 
     def complete(self, req: ChatRequest) -> StepResult:
         body, meta = self.transport.post_json(self._call(req, stream=False))
-        return wire.parse_response(body, _with_model(meta, req))
+        return self.wire.parse_response(body, _with_model(meta, req))
 
     def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
         with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
             meta = _with_model(meta, req)
-            acc = wire.ChunkAccumulator(meta)
+            acc = self.wire.accumulator(meta)
             for chunk in chunks:
                 if "__complete__" in chunk:
-                    yield from _step_from_complete(chunk, meta)
+                    yield from _step_from_complete(self.wire, chunk, meta)
                     return
                 yield from acc.feed(chunk)
         events, step = acc.finish()
@@ -96,7 +99,7 @@ class HttpChat(_HttpBase):
 
 
 class AsyncHttpChat(_HttpBase):
-    """Chat completions over HTTP, async."""
+    """One request over HTTP in any wire format, async."""
 
     def __init__(self, transport: AsyncTransport, endpoint: Endpoint, **kw: Any) -> None:
         super().__init__(endpoint, **kw)
@@ -104,15 +107,15 @@ class AsyncHttpChat(_HttpBase):
 
     async def complete(self, req: ChatRequest) -> StepResult:
         body, meta = await self.transport.post_json(self._call(req, stream=False))
-        return wire.parse_response(body, _with_model(meta, req))
+        return self.wire.parse_response(body, _with_model(meta, req))
 
     async def stream(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
         async with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
             meta = _with_model(meta, req)
-            acc = wire.ChunkAccumulator(meta)
+            acc = self.wire.accumulator(meta)
             async for chunk in chunks:
                 if "__complete__" in chunk:
-                    for event in _step_from_complete(chunk, meta):
+                    for event in _step_from_complete(self.wire, chunk, meta):
                         yield event
                     return
                 for event in acc.feed(chunk):

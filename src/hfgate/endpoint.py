@@ -11,6 +11,7 @@ from hfgate.auth import Key
 from hfgate.errors import APIConnectionError, APIStatusError, HfgateError
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 MAX_RETRY_AFTER = 60.0
 """A server asking us to wait longer than this gets its error raised instead of a long sleep."""
 
@@ -24,6 +25,20 @@ class Endpoint:
     headers: Mapping[str, str] = field(default_factory=dict)
     name: str | None = None
     """Shown as the provider in errors when the server does not say (e.g. 'llama.cpp')."""
+    auth: str = "bearer"
+    """"bearer" (`Authorization: Bearer <key>`) or "x-api-key" (Anthropic)."""
+    hf: bool = True
+    """A Hugging Face endpoint: error hints may point at HF token and billing pages."""
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential this endpoint sends, for redaction: the key and any credential
+        header set by hand (a settings model's `extraHeaders`)."""
+        found = [self.key.secret] if self.key else []
+        for name, value in self.headers.items():
+            if name.lower() in _CREDENTIAL_HEADERS:
+                found.append(value)
+                found.append(value.split(" ", 1)[-1])  # the token behind "Bearer "
+        return tuple(found)
 
     def __repr__(self) -> str:
         return f"Endpoint(base_url={self.base_url!r}, key={self.key!r}, name={self.name!r})"

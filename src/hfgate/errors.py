@@ -54,9 +54,11 @@ class _ServerSaid(HfgateError):
         request_id: str | None = None,
         code: str | None = None,
         body: Any = None,
+        hf: bool = True,
     ) -> None:
         self.message = message
         self.status = status
+        self.hf = hf
         self.provider = provider
         self.request_id = request_id
         self.code = code
@@ -75,8 +77,9 @@ class _ServerSaid(HfgateError):
 
     @property
     def hint(self) -> str | None:
-        """What to do about it, for the classes where we know."""
-        return _HINTS.get(type(self).__name__)
+        """What to do about it, for the classes where we know (the hints name Hugging Face's
+        token and billing pages, so only errors from a Hugging Face endpoint get them)."""
+        return _HINTS.get(type(self).__name__) if self.hf else None
 
     def __repr__(self) -> str:
         return (

@@ -30,7 +30,9 @@ from hfgate.types import ResponseMeta
 def response_meta(headers: httpx.Headers, fallback_provider: str | None) -> ResponseMeta:
     return ResponseMeta(
         provider=headers.get("x-inference-provider") or fallback_provider,
-        request_id=headers.get("x-request-id") or headers.get("x-amzn-trace-id"),
+        request_id=headers.get("x-request-id")
+        or headers.get("request-id")  # Anthropic's name
+        or headers.get("x-amzn-trace-id"),
     )
 
 
@@ -47,8 +49,9 @@ def status_error(response: httpx.Response, endpoint: Endpoint) -> APIStatusError
     message, code = _error_message(body)
     if not message:
         message = response.reason_phrase or f"HTTP {response.status_code}"
-    secrets = (endpoint.key.secret,) if endpoint.key else ()
+    secrets = endpoint.secrets()
     kwargs: dict[str, Any] = dict(
+        hf=endpoint.hf,
         status=response.status_code,
         provider=meta.provider,
         request_id=meta.request_id,

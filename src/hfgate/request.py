@@ -49,6 +49,8 @@ class ChatRequest:
     seed: int | None = None
     reasoning_effort: str | None = None
     extra_body: Mapping[str, Any] | None = None
+    prompt_caching: bool = True
+    """Ask for prompt caching where the wire needs it asked (Anthropic's cache_control)."""
 
 
 def to_response_format(value: Any) -> ResponseFormat | None:

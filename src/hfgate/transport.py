@@ -33,9 +33,18 @@ log = logging.getLogger("hfgate")
 
 
 def request_headers(endpoint: Endpoint, extra: Mapping[str, str] | None) -> dict[str, str]:
-    headers = {"content-type": "application/json", **endpoint.headers, **(extra or {})}
+    """The key first, then the endpoint's and the call's headers, which may replace it (a
+    settings model's `extraHeaders` can carry its own `Authorization`). Names are folded to
+    lower case so a replacement never goes out twice."""
+    headers = {"content-type": "application/json"}
     if endpoint.key is not None:
-        headers["authorization"] = f"Bearer {endpoint.key.secret}"
+        if endpoint.auth == "x-api-key":
+            headers["x-api-key"] = endpoint.key.secret
+        else:
+            headers["authorization"] = f"Bearer {endpoint.key.secret}"
+    for more in (endpoint.headers, extra):
+        if more:
+            headers.update((name.lower(), value) for name, value in more.items())
     return headers
 
 

@@ -51,6 +51,9 @@ class Message:
     tool_call_id: str | None = None
     name: str | None = None
     reasoning: str | None = None
+    reasoning_items: tuple[Mapping[str, Any], ...] = ()
+    """Reasoning as the wire sent it (Anthropic thinking blocks and their signatures), sent back
+    verbatim by that wire in a tool loop, where Anthropic requires it; other wires skip it."""
 
     @property
     def text(self) -> str:
@@ -67,7 +70,11 @@ class Usage:
     output_tokens: int | None = None
     total_tokens: int | None = None
     cached_input_tokens: int | None = None
+    """Input tokens read from the provider's prompt cache (part of `input_tokens`)."""
     reasoning_tokens: int | None = None
+    cache_write_tokens: int | None = None
+    """Input tokens written to the prompt cache (Anthropic's cache_creation_input_tokens; part
+    of `input_tokens`)."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -76,6 +83,7 @@ class Usage:
             _add(self.total_tokens, other.total_tokens),
             _add(self.cached_input_tokens, other.cached_input_tokens),
             _add(self.reasoning_tokens, other.reasoning_tokens),
+            _add(self.cache_write_tokens, other.cache_write_tokens),
         )
 
 
@@ -114,11 +122,18 @@ class StepResult:
     usage: Usage
     meta: ResponseMeta
     tool_results: tuple[ToolResult, ...] = ()
+    reasoning_items: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def message(self) -> Message:
         """This step's answer as an assistant message, ready to send back."""
-        return Message("assistant", self.text, tool_calls=self.tool_calls, reasoning=self.reasoning)
+        return Message(
+            "assistant",
+            self.text,
+            tool_calls=self.tool_calls,
+            reasoning=self.reasoning,
+            reasoning_items=self.reasoning_items,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from hfgate.types import (
     ToolCallEvent,
     Usage,
 )
+from hfgate.wire._shared import as_int, deep_merge, tool_choice_mode
 from hfgate.wire.think import ThinkSplitter, split_think
 
 PATH = "/chat/completions"
@@ -110,9 +111,11 @@ def _part(p: Any) -> dict[str, Any]:
 
 
 def _tool_choice(choice: ToolChoice) -> Any:
-    if isinstance(choice, str) and choice not in ("auto", "none", "required"):
-        return {"type": "function", "function": {"name": choice}}
-    return choice
+    mode = tool_choice_mode(choice)
+    if mode is None:
+        return choice
+    kind, name = mode
+    return {"type": "function", "function": {"name": name}} if kind == "tool" else kind
 
 
 def _response_format(fmt: JsonSchemaFormat | RawFormat) -> Mapping[str, Any]:
@@ -122,15 +125,6 @@ def _response_format(fmt: JsonSchemaFormat | RawFormat) -> Mapping[str, Any]:
     if fmt.strict is not None:
         spec["strict"] = fmt.strict
     return {"type": "json_schema", "json_schema": spec}
-
-
-def deep_merge(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
-    for key, value in extra.items():
-        current = target.get(key)
-        if isinstance(current, dict) and isinstance(value, Mapping):
-            deep_merge(current, value)
-        else:
-            target[key] = value
 
 
 # --- response ------------------------------------------------------------------------------
@@ -143,23 +137,20 @@ def finish_reason(raw: str | None) -> FinishReason:
 def parse_usage(raw: Any) -> Usage | None:
     if not isinstance(raw, Mapping):
         return None
-    inp, out = _int(raw.get("prompt_tokens")), _int(raw.get("completion_tokens"))
-    total = _int(raw.get("total_tokens"))
+    inp, out = as_int(raw.get("prompt_tokens")), as_int(raw.get("completion_tokens"))
+    total = as_int(raw.get("total_tokens"))
     if total is None and inp is not None and out is not None:
         total = inp + out
     details = raw.get("prompt_tokens_details")
-    cached = _int(details.get("cached_tokens")) if isinstance(details, Mapping) else None
+    details = details if isinstance(details, Mapping) else {}
+    cached = as_int(details.get("cached_tokens"))
     if cached is None:
-        cached = _int(raw.get("prompt_cache_hit_tokens"))
+        cached = as_int(raw.get("prompt_cache_hit_tokens"))
     out_details = raw.get("completion_tokens_details")
     reasoning = (
-        _int(out_details.get("reasoning_tokens")) if isinstance(out_details, Mapping) else None
+        as_int(out_details.get("reasoning_tokens")) if isinstance(out_details, Mapping) else None
     )
-    return Usage(inp, out, total, cached, reasoning)
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return Usage(inp, out, total, cached, reasoning, as_int(details.get("cache_write_tokens")))
 
 
 def payload_error(body: Any, meta: ResponseMeta) -> StreamError | None:
