@@ -62,6 +62,6 @@ def test_default_model_with_a_key(hf: Any, router: Any, monkeypatch: pytest.Monk
 
 
 def test_non_hf_model_name_on_the_router_is_refused(hf: Any, router: Any) -> None:
-    with pytest.raises(hfgate.InvalidModelError, match="not a Hugging Face model id"):
+    with pytest.raises(hfgate.InvalidModelError, match="Unknown model 'gpt-4o': not a Hugging"):
         hf().generate_text(model="gpt-4o", prompt="x")
     assert router.requests == []

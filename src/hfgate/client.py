@@ -6,29 +6,28 @@ they send requests and run tools.
 
 from __future__ import annotations
 
-import functools
+import copy
 import os
-import re
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Unpack
 
-from hfgate.auth import Key, find_hf_key, is_hf_host, require_hf_key
+from hfgate.auth import find_hf_key, is_hf_host
 from hfgate.backends import AsyncBackend, AsyncHttpChat, Backend, HttpChat
-from hfgate.endpoint import Endpoint, RetryPolicy
-from hfgate.errors import ConfigError, InvalidModelError, OutputError
+from hfgate.endpoint import RetryPolicy
+from hfgate.errors import ConfigError, OutputError
 from hfgate.generation import PendingCall, Run, run_tool_async, run_tool_sync
-from hfgate.local.paths import is_local_model
 from hfgate.messages import build_messages
-from hfgate.model_ids import is_hf_model_id, parse_hf_model_id
 from hfgate.objects import parse_object, retry_prompt
 from hfgate.options import CallOptions
 from hfgate.request import ChatRequest, JsonSchemaFormat, to_response_format, to_stop
+from hfgate.routing import Origin, Route, resolve_model
 from hfgate.stream import AsyncTextStream, TextStream
 from hfgate.tools import to_tools
 from hfgate.transport import AsyncTransport, SyncTransport
 from hfgate.types import (
     Finish,
+    ImagePart,
     Message,
     StepFinish,
     StreamEvent,
@@ -102,50 +101,50 @@ class _ClientBase:
             _noticed = True
         return "local"
 
-    def _wire_model(self, model: str) -> str:
-        return _router_model(model) if self.is_router else _plain_model(model)
+    def _origin(self) -> Origin:
+        return Origin(self.base_url, self.is_router, self._api_key, self.bill_to, self.headers)
 
-    def _endpoint(self) -> Endpoint:
-        headers = dict(self.headers)
-        if self.is_router:
-            # Looked up per call, so a token set or changed meanwhile is picked up.
-            key = require_hf_key(self._api_key)
-            if self.bill_to:
-                headers["X-HF-Bill-To"] = self.bill_to
-            return Endpoint(self.base_url, key, headers)
-        own = Key(self._api_key, "the api_key argument") if self._api_key else None
-        return Endpoint(self.base_url, own, headers, name=_host(self.base_url))
-
-    def _prepare(self, model: str | None, options: CallOptions) -> tuple[str, Run]:
-        """(resolved model, the run's state) from the user's keyword arguments."""
+    def _prepare(self, model: str | None, options: CallOptions) -> tuple[Route, Run]:
+        """(where the call goes, the run's state) from the user's keyword arguments."""
         unknown = options.keys() - _OPTION_NAMES
         if unknown:
             raise ConfigError(f"Unknown argument(s): {', '.join(sorted(unknown))}.")
-        resolved = self._model(model)
-        local = is_local_model(resolved)
+        route = resolve_model(self._model(model), self._origin(), options.get("api"))
+        custom = route.custom
+        messages = tuple(
+            build_messages(
+                prompt=options.get("prompt"),
+                messages=options.get("messages"),
+                system=options.get("system"),
+                images=options.get("images", ()),
+            )
+        )
+        if custom is not None and not custom.supports_images and _has_images(messages):
+            raise ConfigError(
+                f"{custom.display_name or custom.id} is set up without image support "
+                f"(noImageSupport in {custom.place}); send text only, or change the setting."
+            )
+        max_tokens = options.get("max_tokens")
+        extra_body = options.get("extra_body")
+        if custom is not None:
+            max_tokens = custom.max_output_tokens if max_tokens is None else max_tokens
+            extra_body = _merged(custom.extra_args, extra_body)
         request = ChatRequest(
-            model=resolved if local else self._wire_model(resolved),
-            messages=tuple(
-                build_messages(
-                    prompt=options.get("prompt"),
-                    messages=options.get("messages"),
-                    system=options.get("system"),
-                    images=options.get("images", ()),
-                )
-            ),
+            model=route.model,
+            messages=messages,
             tools=tuple(to_tools(options.get("tools"))),
             tool_choice=options.get("tool_choice"),
             response_format=to_response_format(options.get("response_format")),
             temperature=options.get("temperature"),
-            max_tokens=options.get("max_tokens"),
+            max_tokens=max_tokens,
             top_p=options.get("top_p"),
             stop=to_stop(options.get("stop")),
             seed=options.get("seed"),
             reasoning_effort=options.get("reasoning_effort"),
-            extra_body=options.get("extra_body"),
+            extra_body=extra_body,
+            prompt_caching=options.get("prompt_caching", True),
         )
-        priced_by = self.base_url if self.is_router and not local else None
-        return resolved, Run(request, options.get("max_steps", 1), priced_by)
+        return route, Run(request, options.get("max_steps", 1), route.priced_by)
 
     def _http_options(self, options: CallOptions) -> dict[str, Any]:
         retries = options.get("max_retries")
@@ -156,33 +155,24 @@ class _ClientBase:
         }
 
 
-_SPACE = re.compile(r"\s")
+def _has_images(messages: tuple[Message, ...]) -> bool:
+    return any(
+        isinstance(part, ImagePart)
+        for m in messages
+        if not isinstance(m.content, str)
+        for part in m.content
+    )
 
 
-def _plain_model(model: str) -> str:
-    """Any name an OpenAI-compatible server may use, as long as it is one word."""
-    if not model.strip() or _SPACE.search(model.strip()):
-        raise InvalidModelError(f"Model id {model!r} is empty or contains white space.")
-    return model
+def _merged(base: Mapping[str, Any], extra: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """A settings model's extraArgs under the call's extra_body (the call wins)."""
+    if not base:
+        return extra
+    from hfgate.wire._shared import deep_merge
 
-
-@functools.lru_cache(maxsize=256)
-def _router_model(model: str) -> str:
-    """The id the router expects (validated and translated once per distinct id)."""
-    _plain_model(model)
-    if not is_hf_model_id(model) and not model.startswith("huggingface/"):
-        raise InvalidModelError(
-            f"{model!r} is not a Hugging Face model id; write '<org>/<model>', e.g. "
-            "'Qwen/Qwen3-32B' or 'deepseek-ai/DeepSeek-R1:together', or 'local' for the "
-            "embedded model."
-        )
-    return str(parse_hf_model_id(model))
-
-
-def _host(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).netloc or None
+    merged = copy.deepcopy(dict(base))
+    deep_merge(merged, extra or {})
+    return merged
 
 
 def _object_options(schema: Any, options: CallOptions) -> tuple[JsonSchemaFormat, CallOptions]:
@@ -205,20 +195,22 @@ class Client(_ClientBase):
 
     _transport: SyncTransport | None = None
 
-    def _backend(self, model: str, options: CallOptions) -> Backend:
-        if is_local_model(model):
+    def _backend(self, route: Route, options: CallOptions) -> Backend:
+        if route.endpoint is None or route.wire is None:
             from hfgate.local import local_backend
 
-            return local_backend(model)
+            return local_backend(route.model)
         if self._transport is None:
             self._transport = SyncTransport(self._http_client)
-        return HttpChat(self._transport, self._endpoint(), **self._http_options(options))
+        return HttpChat(
+            self._transport, route.endpoint, wire=route.wire, **self._http_options(options)
+        )
 
     def generate_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
     ) -> TextResult:
-        resolved, run = self._prepare(model, options)
-        backend = self._backend(resolved, options)
+        route, run = self._prepare(model, options)
+        backend = self._backend(route, options)
         while True:
             pending = run.record(backend.complete(run.request))
             if not pending:
@@ -228,11 +220,11 @@ class Client(_ClientBase):
     def stream_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
     ) -> TextStream:
-        resolved, run = self._prepare(model, options)
-        return TextStream(self._events(resolved, run, options))
+        route, run = self._prepare(model, options)
+        return TextStream(self._events(route, run, options))
 
-    def _events(self, model: str, run: Run, options: CallOptions) -> Iterator[StreamEvent]:
-        backend = self._backend(model, options)
+    def _events(self, route: Route, run: Run, options: CallOptions) -> Iterator[StreamEvent]:
+        backend = self._backend(route, options)
         pending: list[PendingCall] = []
         while True:
             for event in backend.stream(run.request):
@@ -282,20 +274,22 @@ class AsyncClient(_ClientBase):
 
     _transport: AsyncTransport | None = None
 
-    def _backend(self, model: str, options: CallOptions) -> AsyncBackend:
-        if is_local_model(model):
+    def _backend(self, route: Route, options: CallOptions) -> AsyncBackend:
+        if route.endpoint is None or route.wire is None:
             from hfgate.local import async_local_backend
 
-            return async_local_backend(model)
+            return async_local_backend(route.model)
         if self._transport is None:
             self._transport = AsyncTransport(self._http_client)
-        return AsyncHttpChat(self._transport, self._endpoint(), **self._http_options(options))
+        return AsyncHttpChat(
+            self._transport, route.endpoint, wire=route.wire, **self._http_options(options)
+        )
 
     async def generate_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
     ) -> TextResult:
-        resolved, run = self._prepare(model, options)
-        backend = self._backend(resolved, options)
+        route, run = self._prepare(model, options)
+        backend = self._backend(route, options)
         while True:
             pending = run.record(await backend.complete(run.request))
             if not pending:
@@ -305,13 +299,13 @@ class AsyncClient(_ClientBase):
     def stream_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
     ) -> AsyncTextStream:
-        resolved, run = self._prepare(model, options)
-        return AsyncTextStream(self._events(resolved, run, options))
+        route, run = self._prepare(model, options)
+        return AsyncTextStream(self._events(route, run, options))
 
     async def _events(
-        self, model: str, run: Run, options: CallOptions
+        self, route: Route, run: Run, options: CallOptions
     ) -> AsyncIterator[StreamEvent]:
-        backend = self._backend(model, options)
+        backend = self._backend(route, options)
         pending: list[PendingCall] = []
         while True:
             async for event in backend.stream(run.request):

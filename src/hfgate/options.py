@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from hfgate.messages import ImageSource, MessageLike
 from hfgate.request import ToolChoice
 from hfgate.tools import ToolLike
+
+ApiName = Literal["chat", "responses", "messages"]
 
 
 class CallOptions(TypedDict, total=False):
@@ -39,6 +41,13 @@ class CallOptions(TypedDict, total=False):
     max_retries: int | None
     max_steps: int
     """Run Python tools and send results back, up to this many model calls (default 1)."""
+    api: ApiName | None
+    """The wire to use: "chat" (chat completions), "responses" (OpenAI Responses, also on the
+    HF router) or "messages" (Anthropic). Default: chat for HF ids and your own base_url; a
+    settings model's `provider` decides for it."""
+    prompt_caching: bool
+    """Mark the system prompt, tools and last user turn for Anthropic's prompt cache (default
+    True; other wires cache without being asked)."""
 
 
 class ClientOptions(TypedDict, total=False):

@@ -1,71 +1,107 @@
-"""Where the CLI learns about models beyond the Hub: the plug for bring-your-own-key settings.
+"""Where the CLI learns about models beyond the Hub: the bring-your-own-key settings files.
 
-Settings have not landed yet, so `custom_model_names()` and `custom_endpoints()` return
-nothing; once a settings module exists, these two functions read from it and `/model` and
-`hfgate doctor` show its models with no other change.
+Thin views over `hfgate.settings`: names for `/model`, endpoints and problems for `hfgate
+doctor`. Settings are re-read only when a file changes, so these are cheap to call.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hfgate.settings import Settings, load_settings, settings_paths
+
+if TYPE_CHECKING:
+    from hfgate.endpoint import Endpoint
 
 
 @dataclass(frozen=True, slots=True)
 class CustomEndpoint:
     name: str
-    base_url: str
+    models_url: str
+    """The endpoint's model listing, probed with the model's key and extraHeaders."""
+    endpoint: Endpoint | None = None
+    problem: str | None = None
+    """Why the endpoint cannot be reached as configured (e.g. a ${VAR} that is not set)."""
+
+
+def _settings() -> Settings | None:
+    from hfgate.errors import ConfigError
+
+    try:
+        return load_settings(strict=False)
+    except ConfigError:
+        return None
 
 
 def custom_model_names() -> list[str]:
-    """Model names defined in settings files ("Custom models" in `/model`)."""
-    return []
+    """The name each settings model is shown by ("Custom models" in `/model`)."""
+    settings = _settings()
+    return [m.display_name or m.id for m in settings.models] if settings else []
+
+
+def is_custom_model(name: str) -> bool:
+    """True when settings define `name` (as an id, displayName or model string)."""
+    from hfgate.errors import ConfigError
+
+    settings = _settings()
+    try:
+        return settings is not None and settings.find(name) is not None
+    except ConfigError:
+        return True  # defined, though broken: the call will say why
 
 
 def custom_endpoints() -> list[CustomEndpoint]:
-    """Base URLs configured in settings files, for `hfgate doctor` to probe."""
-    return []
+    """Each settings model's base URL, for `hfgate doctor` to probe."""
+    from hfgate.errors import ConfigError
+    from hfgate.routing import Origin, resolve_model
+    from hfgate.wire import MESSAGES
 
-
-def settings_paths() -> list[Path]:
-    """Where settings files may live, most specific first."""
-    from platformdirs import user_config_dir
-
-    return [
-        Path.cwd() / ".hfgate" / "settings.json",
-        Path(user_config_dir("hfgate")) / "settings.json",
-        Path(os.path.expanduser("~")) / ".factory" / "settings.json",
-    ]
+    settings = _settings()
+    endpoints = []
+    for model in settings.models if settings else ():
+        name = model.display_name or model.id
+        try:
+            route = resolve_model(model.id, Origin("", is_router=True))
+        except ConfigError as exc:
+            endpoints.append(CustomEndpoint(name, model.base_url, problem=str(exc)))
+            continue
+        assert route.endpoint is not None
+        listing = "/v1/models" if route.wire is MESSAGES else "/models"
+        endpoints.append(
+            CustomEndpoint(name, route.endpoint.base_url.rstrip("/") + listing, route.endpoint)
+        )
+    return endpoints
 
 
 @dataclass(frozen=True, slots=True)
 class SettingsCheck:
     path: Path
     problem: str | None
-    """None when the file parses; else what is wrong, with line and column."""
+    """None when the file loads cleanly; else one problem, file, entry and field named."""
+    severity: str = "error"
 
 
 def check_settings() -> list[SettingsCheck]:
-    """Each existing settings file, and whether it parses as JSON."""
-    checks = []
-    for path in settings_paths():
-        if not path.is_file():
-            continue
-        try:
-            json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            checks.append(
-                SettingsCheck(
-                    path, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-                )
-            )
-        except (OSError, UnicodeDecodeError) as exc:
-            checks.append(SettingsCheck(path, f"cannot read: {exc}"))
-        else:
-            checks.append(SettingsCheck(path, None))
+    """A line for each settings file read, then one per problem found in them."""
+    settings = _settings()
+    if settings is None:
+        return []
+    checks = [SettingsCheck(path, None) for path in settings.files]
+    checks.extend(SettingsCheck(p.path, p.message, p.severity) for p in settings.problems)
     return checks
+
+
+__all__ = [
+    "CustomEndpoint",
+    "SettingsCheck",
+    "check_settings",
+    "custom_endpoints",
+    "custom_model_names",
+    "is_custom_model",
+    "settings_paths",
+]
 
 
 def recent_hf_models(limit: int = 10) -> list[str]:

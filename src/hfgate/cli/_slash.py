@@ -31,11 +31,16 @@ def model_choices(app: ChatApp) -> tuple[list[str], list[str]]:
 
 def model_problem(name: str, custom: list[str]) -> str | None:
     """Why `name` cannot be used as a model, or None when it can."""
+    from hfgate.cli._models import is_custom_model
     from hfgate.cli._options import is_local
     from hfgate.errors import InvalidModelError
     from hfgate.model_ids import parse_hf_model_id
+    from hfgate.routing import OFFICIAL
 
-    if name in custom or is_local(name):
+    prefix, colon, rest = name.partition(":")
+    if name in custom or is_local(name) or is_custom_model(name):
+        return None
+    if colon and prefix in OFFICIAL and rest.strip():
         return None
     try:
         parse_hf_model_id(name)

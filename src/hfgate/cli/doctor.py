@@ -11,6 +11,8 @@ import click
 
 if TYPE_CHECKING:
     from hfgate.catalog import Catalog
+    from hfgate.endpoint import Endpoint
+    from hfgate.routing import Origin
 
 _MARKS = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red"), "info": ("-", "")}
 
@@ -68,9 +70,10 @@ def check_settings(report: Report) -> None:
         report.line("info", "settings", f"no settings files found (looked for {places})")
     for check in found:
         if check.problem is None:
-            report.line("ok", "settings", f"{check.path} parses")
+            report.line("ok", "settings", f"{check.path} read")
         else:
-            report.line("fail", "settings", f"{check.path}: {check.problem}")
+            status = "warn" if check.severity == "warning" else "fail"
+            report.line(status, "settings", check.problem)
 
 
 def check_router(report: Report) -> None:
@@ -98,18 +101,22 @@ def check_endpoints(report: Report) -> None:
         report.line("info", "endpoints", "no custom endpoints configured")
     for endpoint in endpoints:
         topic = f"endpoint {endpoint.name}"
+        if endpoint.problem is not None or endpoint.endpoint is None:
+            report.line("fail", topic, endpoint.problem or "not configured")
+            continue
+        url = endpoint.models_url
         try:
-            _, ms = _timed_models(endpoint.base_url, send_key=False)
+            _, ms = _timed_get(url, endpoint.endpoint)
         except APIStatusError as exc:
-            report.line("warn", topic, f"{endpoint.base_url} answers with {_reason(exc)}")
+            report.line("warn", topic, f"{url} answers with {_reason(exc)}")
         except HfgateError as exc:
-            report.line("fail", topic, f"{endpoint.base_url} does not answer: {_reason(exc)}")
+            report.line("fail", topic, f"{url} does not answer: {_reason(exc)}")
         else:
-            report.line("ok", topic, f"{endpoint.base_url} answers ({ms} ms)")
+            report.line("ok", topic, f"{url} answers ({ms} ms)")
 
 
 def check_model(report: Report, model: str) -> None:
-    from hfgate.cli._models import custom_model_names
+    from hfgate.cli._models import is_custom_model
     from hfgate.cli._options import is_local
     from hfgate.errors import InvalidModelError
     from hfgate.model_ids import parse_hf_model_id
@@ -118,8 +125,8 @@ def check_model(report: Report, model: str) -> None:
     if is_local(model):
         _check_local(report, topic)
         return
-    if model in custom_model_names():
-        report.line("ok", topic, "a custom model from settings")
+    if is_custom_model(model):
+        _check_custom(report, topic, model)
         return
     try:
         parsed = parse_hf_model_id(model)
@@ -141,6 +148,29 @@ def check_model(report: Report, model: str) -> None:
     report.line("ok" if live else "warn", topic, f"resolves to {parsed}; served by {served}")
 
 
+def _check_custom(report: Report, topic: str, model: str) -> None:
+    from hfgate.errors import ConfigError
+    from hfgate.routing import resolve_model
+    from hfgate.settings import load_settings
+
+    try:
+        custom = load_settings().find(model)
+        assert custom is not None
+        route = resolve_model(custom.id, _no_origin())
+    except ConfigError as exc:
+        report.line("fail", topic, str(exc))
+        return
+    assert route.endpoint is not None and route.wire is not None
+    url = route.endpoint.base_url.rstrip("/") + route.wire.path
+    report.line("ok", topic, f"from {custom.place}: {custom.model} via POST {url}")
+
+
+def _no_origin() -> Origin:
+    from hfgate.routing import Origin
+
+    return Origin("", is_router=True)
+
+
 def _check_local(report: Report, topic: str) -> None:
     from importlib.util import find_spec
 
@@ -152,18 +182,20 @@ def _check_local(report: Report, topic: str) -> None:
         report.line("ok", topic, "the embedded local model (llama.cpp) is installed")
 
 
-def _timed_models(base_url: str, send_key: bool = True) -> tuple[object, int]:
+def _timed_models(base_url: str) -> tuple[object, int]:
     from hfgate.auth import find_hf_key
     from hfgate.endpoint import Endpoint
+
+    return _timed_get(base_url.rstrip("/") + "/models", Endpoint(base_url, find_hf_key()))
+
+
+def _timed_get(url: str, endpoint: Endpoint) -> tuple[object, int]:
     from hfgate.transport import SyncTransport
 
     transport = SyncTransport()
     start = time.monotonic()
     try:
-        key = find_hf_key() if send_key else None
-        payload = transport.get_json(
-            base_url.rstrip("/") + "/models", Endpoint(base_url, key), 10.0
-        )
+        payload = transport.get_json(url, endpoint, 10.0)
     finally:
         transport.close()
     return payload, int((time.monotonic() - start) * 1000)

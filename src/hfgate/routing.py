@@ -1,0 +1,227 @@
+"""Where a call goes: a model name turned into a wire format, an endpoint and the model
+string to send. One function, `resolve_model`, whose rules the README documents:
+
+1. `local`, `local/<file.gguf>`: the embedded llama.cpp model.
+2. A client made with your own `base_url` (not a router): that server, the name as written.
+3. A name from your settings (its `id`, `displayName` or `model`), matched exactly.
+4. A `/` before any `:`: a Hugging Face id, sent to the router.
+5. A settings name matched ignoring case.
+6. `openai:<model>` or `anthropic:<model>`: the official APIs (Responses, Messages) with keys
+   from OPENAI_API_KEY / ANTHROPIC_API_KEY (base URLs from OPENAI_BASE_URL /
+   ANTHROPIC_BASE_URL when set).
+7. Anything else: InvalidModelError naming the closest known names.
+
+Rule 3 before 4: a model you configured answers to the exact string you wrote in settings,
+even when that string looks like a Hub id; `huggingface/<org>/<model>` always means the router.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from hfgate.auth import Key, is_hf_host, require_hf_key
+from hfgate.endpoint import Endpoint
+from hfgate.errors import InvalidModelError, MissingKeyError
+from hfgate.local.paths import is_local_model
+from hfgate.model_ids import is_hf_model_id, parse_hf_model_id
+from hfgate.settings import CustomModel, Settings, load_settings
+from hfgate.wire import CHAT, MESSAGES, RESPONSES, WIRES, Wire
+
+ROUTER_HOST = "router.huggingface.co"
+
+
+@dataclass(frozen=True, slots=True)
+class Official:
+    """An official API reachable as `<prefix>:<model>` with a key from the environment."""
+
+    label: str
+    base_url: str
+    key_var: str
+    base_url_var: str
+    wire: Wire
+
+
+OFFICIAL: dict[str, Official] = {
+    "openai": Official(
+        "OpenAI", "https://api.openai.com/v1", "OPENAI_API_KEY", "OPENAI_BASE_URL", RESPONSES
+    ),
+    "anthropic": Official(
+        "Anthropic",
+        "https://api.anthropic.com",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        MESSAGES,
+    ),
+}
+PROVIDER_WIRES: dict[str, Wire] = {
+    "generic-chat-completion-api": CHAT,
+    "openai": RESPONSES,
+    "anthropic": MESSAGES,
+}
+"""A settings model's `provider` (Factory's names) and the wire it means."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """What the client was made with: where HF ids go and with which key."""
+
+    base_url: str
+    is_router: bool
+    api_key: str | None = None
+    bill_to: str | None = None
+    headers: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One call's destination. `endpoint` and `wire` are None for the embedded model."""
+
+    model: str
+    """The model string as sent."""
+    wire: Wire | None
+    endpoint: Endpoint | None
+    custom: CustomModel | None = None
+    """The settings entry behind the call, if any (its extraArgs, limits, image support)."""
+    priced_by: str | None = None
+    """The router whose catalog prices this call."""
+
+    @property
+    def local(self) -> bool:
+        return self.wire is None
+
+
+def resolve_model(model: str, origin: Origin, api: str | None = None) -> Route:
+    """The route for `model`, following the rules in this module's docstring; `api` picks a
+    wire by name ("chat", "responses", "messages") instead of the default."""
+    wire = _wire(api)
+    if is_local_model(model):
+        return Route(model, None, None)
+    if not origin.is_router:
+        endpoint = _endpoint(origin.base_url, _own_key(origin.api_key), origin.headers, wire)
+        return Route(plain_model(model), wire or CHAT, endpoint)
+    settings = load_settings()
+    if is_hf_model_id(model) and not model.startswith("huggingface/"):
+        exact = next((m for m in settings.models if model in m.names()), None)
+        if exact is not None:
+            return _custom_route(exact, wire)
+    if is_hf_model_id(model) or model.startswith("huggingface/"):
+        return _router_route(model, origin, wire)
+    custom = settings.find(model)
+    if custom is not None:
+        return _custom_route(custom, wire)
+    prefix, colon, name = model.partition(":")
+    official = OFFICIAL.get(prefix) if colon else None
+    if official is not None and name.strip():
+        return _official_route(official, plain_model(name), origin, wire)
+    raise _unknown(model, settings)
+
+
+def _wire(api: str | None) -> Wire | None:
+    if api is None:
+        return None
+    wire = WIRES.get(api)
+    if wire is None:
+        raise InvalidModelError(f"api={api!r} is not one of {', '.join(WIRES)}.")
+    return wire
+
+
+def _router_route(model: str, origin: Origin, wire: Wire | None) -> Route:
+    headers = dict(origin.headers or {})
+    if origin.bill_to:
+        headers["X-HF-Bill-To"] = origin.bill_to
+    # Looked up per call, so a token set or changed meanwhile is picked up.
+    key = require_hf_key(origin.api_key)
+    endpoint = _endpoint(origin.base_url, key, headers, wire, router=True)
+    return Route(router_model(model), wire or CHAT, endpoint, priced_by=origin.base_url)
+
+
+def _custom_route(custom: CustomModel, wire: Wire | None) -> Route:
+    base_url = custom.expanded_base_url()
+    key = Key(custom.expanded_api_key(), f"apiKey of {custom.place}")
+    chosen = wire or PROVIDER_WIRES[custom.provider]
+    endpoint = _endpoint(base_url, key, custom.expanded_headers(), chosen)
+    priced_by = base_url if urlsplit(base_url).hostname == ROUTER_HOST else None
+    return Route(custom.model, chosen, endpoint, custom, priced_by)
+
+
+def _official_route(official: Official, model: str, origin: Origin, wire: Wire | None) -> Route:
+    secret = os.environ.get(official.key_var, "").strip()
+    if not secret:
+        raise MissingKeyError(
+            f"No {official.label} key: set {official.key_var}, or add the model to your "
+            "settings with its own apiKey (see the README's Settings section)."
+        )
+    base_url = os.environ.get(official.base_url_var, "").strip() or official.base_url
+    key = Key(secret, f"${official.key_var}")
+    endpoint = _endpoint(base_url, key, origin.headers, wire or official.wire, name=official.label)
+    return Route(model, wire or official.wire, endpoint)
+
+
+def _endpoint(
+    base_url: str,
+    key: Key | None,
+    headers: Mapping[str, str] | None,
+    wire: Wire | None,
+    *,
+    name: str | None = None,
+    router: bool = False,
+) -> Endpoint:
+    """`name` stands in for the provider in errors; the router names its own per answer."""
+    chosen = wire or CHAT
+    if chosen is MESSAGES:
+        base_url = base_url.rstrip("/").removesuffix("/v1")  # the wire's path has its own /v1
+    return Endpoint(
+        base_url,
+        key,
+        {**chosen.headers, **(headers or {})},
+        name=name or (None if router else urlsplit(base_url).netloc or None),
+        auth=chosen.auth,
+        hf=router or is_hf_host(base_url),
+    )
+
+
+def _own_key(api_key: str | None) -> Key | None:
+    return Key(api_key, "the api_key argument") if api_key else None
+
+
+def _unknown(model: str, settings: Settings) -> InvalidModelError:
+    close = settings.suggestions(model)
+    lines = [
+        f"Unknown model {model!r}: not a Hugging Face id ('<org>/<model>', e.g. "
+        "'Qwen/Qwen3-32B'), not a name from your settings, and not 'openai:<model>' or "
+        "'anthropic:<model>'."
+    ]
+    if close:
+        lines.append(f"Did you mean: {', '.join(close)}?")
+    broken = sum(p.severity == "error" for p in settings.problems)
+    if broken:
+        lines.append(f"{broken} settings problem(s) hide models; `hfgate doctor` lists them.")
+    return InvalidModelError(" ".join(lines))
+
+
+_SPACE = re.compile(r"\s")
+
+
+def plain_model(model: str) -> str:
+    """Any name an OpenAI-compatible server may use, as long as it is one word."""
+    if not model.strip() or _SPACE.search(model.strip()):
+        raise InvalidModelError(f"Model id {model!r} is empty or contains white space.")
+    return model
+
+
+@functools.lru_cache(maxsize=256)
+def router_model(model: str) -> str:
+    """The id the router expects (validated and translated once per distinct id)."""
+    plain_model(model)
+    if not is_hf_model_id(model) and not model.startswith("huggingface/"):
+        raise InvalidModelError(
+            f"{model!r} is not a Hugging Face model id; write '<org>/<model>', e.g. "
+            "'Qwen/Qwen3-32B' or 'deepseek-ai/DeepSeek-R1:together', or 'local' for the "
+            "embedded model."
+        )
+    return str(parse_hf_model_id(model))
