@@ -1,4 +1,5 @@
-"""The HTTP side of the router emulator: routing, request bodies, JSON and chunked SSE."""
+"""The HTTP side of the emulators: routing, request bodies, JSON and chunked SSE. What a
+path means comes from the emulator's `Surface`, how a body reads and renders from its `Wire`."""
 
 from __future__ import annotations
 
@@ -13,24 +14,22 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from hfgate.testing import payloads
-from hfgate.testing.replies import Reply, new_request_id
+from hfgate.testing._common import Answer, dumps
+from hfgate.testing.replies import Reply
 
 if TYPE_CHECKING:
-    from hfgate.testing.router import RouterEmulator, RouterServer
+    from hfgate.testing.server import Emulator, EmulatorServer
+    from hfgate.testing.wires import Wire
 
-_CHAT = "/v1/chat/completions"
 _MODELS = "/v1/models"
 _TEXT = "text/plain; charset=utf-8"
-_DESERIALIZE = "Failed to deserialize the JSON body into the target type: "
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "hfgate-router-emulator"
     # Buffered writes: a JSON answer leaves in one segment; streams flush once per event.
     wbufsize = -1
-    server: RouterServer
+    server: EmulatorServer
     fields: dict[str, str]  # the request headers, names lower-cased
     raw_requestline: bytes
 
@@ -47,7 +46,7 @@ class Handler(BaseHTTPRequestHandler):
             self.server.track(self.connection, alive=False)
 
     def version_string(self) -> str:
-        return self.server_version
+        return f"hfgate-{self.emulator.surface.name}-emulator"
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # tests and benchmarks want a quiet server
@@ -97,7 +96,7 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     @property
-    def emulator(self) -> RouterEmulator:
+    def emulator(self) -> Emulator:
         return self.server.emulator
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
@@ -122,68 +121,65 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             problem = str(exc)
         self._record(raw, body)
+        surface = self.emulator.surface
         path = unquote(urlsplit(self.path).path).rstrip("/")
-        if self.command == "POST" and path == _CHAT:
-            self._chat(body, problem)
-        elif self.command == "GET" and path == _MODELS:
-            self._json(200, {"object": "list", "data": self.emulator.models})
-        elif self.command == "GET" and path.startswith(_MODELS + "/"):
+        wire = surface.routes.get(path) if self.command == "POST" else None
+        listing = surface.listing if self.command == "GET" else None
+        if wire is not None:
+            self._serve(wire(), body, problem)
+        elif listing is not None and path == _MODELS:
+            self._json(200, listing(self.emulator.models))
+        elif listing is not None and path.startswith(_MODELS + "/"):
             self._model(path[len(_MODELS) + 1 :])
         else:
-            self._json(404, {"error": "Not Found"})
+            self._own_error(404, "Not Found")
 
     def _model(self, model_id: str) -> None:
         found = next((m for m in self.emulator.models if m.get("id") == model_id), None)
         if found is None:
-            self._json(404, {"error": f"Model {model_id} does not exist"})
+            self._own_error(404, f"Model {model_id} does not exist")
         else:
             self._json(200, found)
 
-    def _chat(self, body: Any, problem: str | None) -> None:
-        if self.emulator.require_auth and not self._authorized():
-            self._json(401, {"error": "Invalid credentials in Authorization header"})
-        elif problem is not None:
-            self._send(400, (_DESERIALIZE + problem).encode(), _TEXT)
-        elif not isinstance(body, dict):
-            message = f"invalid type: {type(body).__name__}, expected struct ChatRequest"
-            self._send(422, (_DESERIALIZE + message).encode(), _TEXT)
-        elif "model" not in body:
-            self._json(422, {"error": "missing field `model`", "error_type": "validation"})
-        elif not isinstance(body["model"], str):
-            message = "invalid type for `model`: expected a string"
-            self._json(422, {"error": message, "error_type": "validation"})
+    def _serve(self, wire: Wire, body: Any, problem: str | None) -> None:
+        surface = self.emulator.surface
+        rejection = surface.authorize(self.fields) if self.emulator.require_auth else None
+        if rejection is None:
+            rejection = wire.check(body, problem, self.fields)
+        if rejection is not None:
+            self._send_answer(rejection, surface.own_headers())
         else:
-            self._answer(self.emulator.next_reply(body), body)
-
-    def _authorized(self) -> bool:
-        return self.fields.get("authorization", "").startswith("Bearer hf_")
+            self._answer(self.emulator.next_reply(body, wire.user_text), body, wire)
 
     # --- answering a scripted reply ----------------------------------------------------------
 
-    def _answer(self, reply: Reply, request: dict[str, Any]) -> None:
+    def _answer(self, reply: Reply, request: dict[str, Any], wire: Wire) -> None:
         if reply.delay_first_byte > 0 and self.emulator.stopping.wait(reply.delay_first_byte):
             self._hang_up()  # the emulator is stopping: do not keep its caller waiting
             return
         if reply.kind == "disconnect":
             self._hang_up()
             return
-        headers = _meta_headers(reply)
+        headers = self.emulator.surface.meta_headers(reply)
         if reply.kind == "error":
             self._error(reply, headers)
             return
         stream = bool(request.get("stream"))
         try:
             if reply.kind == "stream_error" and not stream:
-                rendered: bytes | tuple[bytes, ...] = payloads.dumps(reply.error_payload())
+                rendered: Answer | bytes | tuple[bytes, ...] = wire.render_failure(reply, request)
             elif stream:
-                rendered = payloads.render_stream(reply, request)
+                rendered = wire.render_stream(reply, request)
             else:
-                rendered = payloads.render_json(reply, request)
+                rendered = wire.render_json(reply, request)
         except Exception as exc:  # a bad script should fail the test, not hang the client
             traceback.print_exc(file=sys.stderr)
-            self._json(500, {"error": f"hfgate router emulator could not render: {exc!r}"})
+            name = self.emulator.surface.name
+            self._own_error(500, f"hfgate {name} emulator could not render: {exc!r}")
             return
-        if isinstance(rendered, bytes):
+        if isinstance(rendered, Answer):
+            self._send_answer(rendered, headers)
+        elif isinstance(rendered, bytes):
             self._send(200, rendered, "application/json", headers)
         else:
             self._stream(rendered, reply, headers)
@@ -192,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
         if reply.retry_after is not None:
             headers["Retry-After"] = _header_number(reply.retry_after)
         body = reply.body if reply.body is not None else ""
-        data = body.encode() if isinstance(body, str) else payloads.dumps(body)
+        data = body.encode() if isinstance(body, str) else dumps(body)
         self._send(reply.status, data, reply.content_type, headers)
 
     def _stream(self, events: tuple[bytes, ...], reply: Reply, headers: Mapping[str, str]) -> None:
@@ -248,8 +244,15 @@ class Handler(BaseHTTPRequestHandler):
         self.emulator.record(self.command, self.path, dict(self.fields), body, raw)
 
     def _json(self, status: int, payload: Any) -> None:
-        headers = {"x-request-id": new_request_id()}
-        self._send(status, payloads.dumps(payload), "application/json", headers)
+        headers = self.emulator.surface.own_headers()
+        self._send(status, dumps(payload), "application/json", headers)
+
+    def _own_error(self, status: int, message: str) -> None:
+        """An error of the emulator's own, in its API's envelope."""
+        self._json(status, self.emulator.surface.error(status, message))
+
+    def _send_answer(self, answer: Answer, headers: Mapping[str, str]) -> None:
+        self._send(answer.status, answer.body, answer.content_type, headers)
 
     def _send(
         self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None
@@ -269,15 +272,6 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-
-
-def _meta_headers(reply: Reply) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    if reply.provider is not None:
-        headers["x-inference-provider"] = reply.provider
-        headers["x-request-id"] = reply.request_id or new_request_id()
-    headers.update(reply.headers or {})
-    return headers
 
 
 def _header_number(value: str | float) -> str:

@@ -1,5 +1,6 @@
-"""The default `GET /v1/models` catalog: the documented shape, with the optional fields
-present on some providers and missing on others, as the real router serves them."""
+"""The default `GET /v1/models` catalogs. The router's: the documented shape, with the
+optional fields present on some providers and missing on others, as the real router serves
+them. Anthropic's: its `model` objects (id, display name, RFC 3339 creation time)."""
 
 from __future__ import annotations
 
@@ -119,5 +120,26 @@ DEFAULT_MODELS: list[dict[str, Any]] = [
                 "is_model_author": False,
             },
         ],
+    },
+]
+
+ANTHROPIC_MODELS: list[dict[str, Any]] = [
+    {
+        "type": "model",
+        "id": "claude-sonnet-4-5-20250929",
+        "display_name": "Claude Sonnet 4.5",
+        "created_at": "2025-09-29T00:00:00Z",
+    },
+    {
+        "type": "model",
+        "id": "claude-haiku-4-5-20251001",
+        "display_name": "Claude Haiku 4.5",
+        "created_at": "2025-10-15T00:00:00Z",
+    },
+    {
+        "type": "model",
+        "id": "claude-opus-4-1-20250805",
+        "display_name": "Claude Opus 4.1",
+        "created_at": "2025-08-05T00:00:00Z",
     },
 ]

@@ -1,4 +1,4 @@
-"""Turn a `Reply` into the router's JSON body or SSE events, as bytes.
+"""Turn a `Reply` into the router's chat-completions JSON body or SSE events, as bytes.
 
 The standard parts are built with the official `openai` SDK's types, so a third party checks
 their shape; the legal variations the router passes through from providers (reasoning fields,
@@ -9,7 +9,6 @@ so a reply that repeats (a benchmark's default reply) costs no pydantic work aft
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import uuid
@@ -26,15 +25,20 @@ from openai.types.chat.chat_completion_chunk import (
     ChoiceDeltaToolCallFunction,
 )
 
+from hfgate.testing._common import (
+    Answer,
+    dumps,
+    padded_split,
+    pieces,
+    remember,
+    split_in,
+    token_counts,
+)
+from hfgate.testing._common import resolve_echo as _resolve_echo
 from hfgate.testing.replies import Reply
 
 Patch = Callable[[dict[str, Any]], None]
 _SDK_FINISH = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
-_CACHE_LIMIT = 256
-
-
-def dumps(payload: Any) -> bytes:
-    return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def message_text(message: Any) -> str:
@@ -71,13 +75,7 @@ def include_usage(request: Mapping[str, Any]) -> bool:
 
 def resolve_echo(reply: Reply, request: Mapping[str, Any]) -> Reply:
     """The text reply an echo gives to this request; cached, so a repeated prompt is cheap."""
-    text = f"You said: {last_user_text(request)}"
-    key = ("echo", text)
-    answer: Reply | None = reply._cache.get(key)
-    if answer is None:
-        answer = dataclasses.replace(reply, kind="text", content=text)
-        _remember(reply, key, answer)
-    return answer
+    return _resolve_echo(reply, f"You said: {last_user_text(request)}")
 
 
 def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
@@ -88,8 +86,13 @@ def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
     body: bytes | None = reply._cache.get(key)
     if body is None:
         body = dumps(_completion(reply, model, words))
-        _remember(reply, key, body)
+        remember(reply, key, body)
     return body
+
+
+def render_failure(reply: Reply, request: Mapping[str, Any]) -> Answer:
+    """A `stream_error` asked for without streaming: its error object as a 200 body."""
+    return Answer.json(200, reply.error_payload())
 
 
 def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]:
@@ -112,14 +115,8 @@ def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]
         events = tuple(prefix + dumps(p) + b"\n\n" for p in payloads)
         if reply.done and reply.kind != "stream_error":
             events += (prefix + b"[DONE]\n\n",)
-        _remember(reply, key, events)
+        remember(reply, key, events)
     return events
-
-
-def _remember(reply: Reply, key: tuple[Any, ...], value: Any) -> None:
-    if len(reply._cache) >= _CACHE_LIMIT:
-        reply._cache.clear()
-    reply._cache[key] = value
 
 
 def _completion_id(reply: Reply) -> str:
@@ -135,21 +132,16 @@ def _visible_content(reply: Reply) -> str:
 
 
 def _usage(reply: Reply, words: int) -> CompletionUsage:
-    if reply.usage is not None:
-        data = dict(reply.usage)
-    else:
-        output = f"{reply.content} {reply.reasoning or ''}".split()
-        output += [w for c in reply.calls for w in (c.name, *json.dumps(c.arguments).split())]
-        data = {"prompt_tokens": words, "completion_tokens": len(output)}
-    data.setdefault("prompt_tokens", 0)
-    data.setdefault("completion_tokens", 0)
-    data.setdefault("total_tokens", data["prompt_tokens"] + data["completion_tokens"])
+    data = token_counts(reply, words)
     if reply.cached_tokens is not None:
         if reply.cache_hit_field == "prompt_cache_hit_tokens":
             data["prompt_cache_hit_tokens"] = reply.cached_tokens
         else:
             details = dict(data.get("prompt_tokens_details") or {})
             data["prompt_tokens_details"] = details | {"cached_tokens": reply.cached_tokens}
+    if reply.cache_write_tokens is not None:
+        details = dict(data.get("prompt_tokens_details") or {})
+        data["prompt_tokens_details"] = details | {"cache_write_tokens": reply.cache_write_tokens}
     if reply.reasoning_tokens is not None:
         details = dict(data.get("completion_tokens_details") or {})
         data["completion_tokens_details"] = details | {"reasoning_tokens": reply.reasoning_tokens}
@@ -241,23 +233,14 @@ class _ChunkMaker:
         return payload
 
 
-def _pieces(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-def _split_in(text: str, parts: int) -> list[str]:
-    """`text` in `parts` pieces (fewer if it is shorter), in order."""
-    return _pieces(text, max(1, -(-len(text) // parts)))
-
-
 def _chunks(reply: Reply, model: str, usage: CompletionUsage | None) -> list[dict[str, Any]]:
     """The payloads of a streamed text or tool-call answer, in order (without `[DONE]`).
     The last delta carries the finish reason (and the usage when usage_chunk is "last")."""
     entries: list[tuple[ChoiceDelta, Patch | None]] = []
     if reply.reasoning is not None and reply.reasoning_field != "think":
-        for piece in _pieces(reply.reasoning, reply.chunk_size):
+        for piece in pieces(reply.reasoning, reply.chunk_size):
             entries.append((ChoiceDelta.model_validate({reply.reasoning_field: piece}), None))
-    for piece in _pieces(_visible_content(reply), reply.chunk_size):
+    for piece in pieces(_visible_content(reply), reply.chunk_size):
         entries.append((ChoiceDelta(content=piece), None))
     entries.extend(_tool_call_deltas(reply))
     if not entries:
@@ -299,22 +282,22 @@ def _tool_call_deltas(reply: Reply) -> list[tuple[ChoiceDelta, Patch | None]]:
         patch = _object_arguments(call.arguments) if reply.arguments_as_object else None
         heads.append((ChoiceDelta(tool_calls=[head]), patch))
         if not reply.arguments_as_object:
-            fragments.append(_split_in(json.dumps(call.arguments), reply.split))
+            fragments.append(split_in(json.dumps(call.arguments), reply.split))
     rounds = max((len(f) for f in fragments), default=0)
     tails: list[tuple[ChoiceDelta, Patch | None]] = [
         (
             ChoiceDelta(
                 tool_calls=[
                     ChoiceDeltaToolCall(
-                        index=index, function=ChoiceDeltaToolCallFunction(arguments=pieces[n])
+                        index=index, function=ChoiceDeltaToolCallFunction(arguments=parts[n])
                     )
                 ]
             ),
             None,
         )
         for n in range(rounds)
-        for index, pieces in enumerate(fragments)
-        if n < len(pieces)
+        for index, parts in enumerate(fragments)
+        if n < len(parts)
     ]
     return heads + tails
 
@@ -322,6 +305,5 @@ def _tool_call_deltas(reply: Reply) -> list[tuple[ChoiceDelta, Patch | None]]:
 def _stream_error_chunks(reply: Reply, model: str) -> list[dict[str, Any]]:
     """`after_chunks` text chunks, then the error object: a failure inside a 200 stream."""
     make = _ChunkMaker(reply, model)
-    texts = _split_in(reply.content, reply.after_chunks) if reply.after_chunks else []
-    texts += [""] * (reply.after_chunks - len(texts))
+    texts = padded_split(reply.content, reply.after_chunks)
     return [make.make(ChoiceDelta(content=text)) for text in texts] + [reply.error_payload()]
