@@ -125,8 +125,8 @@ def check_model(report: Report, model: str) -> None:
     if is_local(model):
         _check_local(report, topic)
         return
-    if is_custom_model(model):
-        _check_custom(report, topic, model)
+    if is_custom_model(model) or _is_official(model):
+        _check_route(report, topic, model)
         return
     try:
         parsed = parse_hf_model_id(model)
@@ -148,21 +148,29 @@ def check_model(report: Report, model: str) -> None:
     report.line("ok" if live else "warn", topic, f"resolves to {parsed}; served by {served}")
 
 
-def _check_custom(report: Report, topic: str, model: str) -> None:
+def _is_official(model: str) -> bool:
+    from hfgate.routing import OFFICIAL
+
+    prefix, colon, name = model.partition(":")
+    return bool(colon and prefix in OFFICIAL and name.strip())
+
+
+def _check_route(report: Report, topic: str, model: str) -> None:
+    """A settings model or an official API: where the key comes from and what URL a call
+    goes to (no request is sent: that would cost money)."""
     from hfgate.errors import ConfigError
     from hfgate.routing import resolve_model
-    from hfgate.settings import load_settings
 
     try:
-        custom = load_settings().find(model)
-        assert custom is not None
-        route = resolve_model(custom.id, _no_origin())
+        route = resolve_model(model, _no_origin())
     except ConfigError as exc:
         report.line("fail", topic, str(exc))
         return
     assert route.endpoint is not None and route.wire is not None
     url = route.endpoint.base_url.rstrip("/") + route.wire.path
-    report.line("ok", topic, f"from {custom.place}: {custom.model} via POST {url}")
+    where = f"from {route.custom.place}: " if route.custom else ""
+    key = route.endpoint.key.source if route.endpoint.key else "no key"
+    report.line("ok", topic, f"{where}{route.model} via POST {url} (key: {key})")
 
 
 def _no_origin() -> Origin:

@@ -36,7 +36,12 @@ reasoning_effort, timeout, max_retries."""
 
 @click.command(epilog=_EPILOG)
 @click.argument("prompt", nargs=-1)
-@click.option("-m", "--model", help="Model id, e.g. Qwen/Qwen3-32B or org/model:provider.")
+@click.option(
+    "-m",
+    "--model",
+    help="Model id (Qwen/Qwen3-32B, org/model:provider), a settings name, or openai:<model> / "
+    "anthropic:<model>.",
+)
 @click.option("-s", "--system", help="System prompt.")
 @click.option(
     "-a",

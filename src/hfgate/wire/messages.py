@@ -122,8 +122,10 @@ def _thinking(req: ChatRequest, max_tokens: int) -> dict[str, Any] | None:
             f"reasoning_effort {effort!r} is not one of none, "
             f"{', '.join(THINKING_BUDGETS)} (Anthropic thinking budgets)."
         )
-    budget = min(budget, max_tokens - 1)
-    if budget < THINKING_BUDGETS["minimal"]:
+    if req.max_tokens is not None:
+        # At most half of a given max_tokens, so thinking cannot crowd out the answer.
+        budget = max(min(budget, max_tokens // 2), THINKING_BUDGETS["minimal"])
+    if budget >= max_tokens:
         raise ConfigError(
             f"Anthropic thinking needs max_tokens above 1024; max_tokens={max_tokens} leaves "
             "no room. Raise max_tokens or set reasoning_effort='none'."
