@@ -46,6 +46,10 @@ class CountingLlama(Llama):  # type: ignore[misc, unused-ignore]
                 self.completion_tokens += 1
             yield token
 
+    def forget(self) -> None:
+        """Drop the KV cache, so the next prompt is evaluated from its first token."""
+        self.reset()  # type: ignore[no-untyped-call, unused-ignore]
+
     def _ends_generation(self, token: int) -> bool:
         vocab = getattr(self._model, "vocab", None)
         if vocab is None:  # older bindings: the end-of-sequence token is the one we know

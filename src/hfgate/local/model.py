@@ -38,9 +38,16 @@ class LocalModel:
         self.template_has_tools = "tools" in template
         """Whether the GGUF's chat template renders a `tools` list (SmolLM2's does not)."""
 
+    def _fresh_if_seeded(self, kwargs: dict[str, Any]) -> None:
+        """A seeded call must be reproducible, but llama.cpp reusing the previous call's KV
+        cache for a shared prompt prefix changes greedy output: start from an empty cache."""
+        if kwargs.get("seed") is not None:
+            self.llama.forget()
+
     def complete(self, kwargs: dict[str, Any], cancel: threading.Event | None) -> dict[str, Any]:
         """One non-streamed `create_chat_completion` answer (OpenAI-shaped)."""
         with self.lock, _bad_request(), _cancellable(self.llama, cancel):
+            self._fresh_if_seeded(kwargs)
             return cast(dict[str, Any], self.llama.create_chat_completion(**kwargs, stream=False))
 
     def stream(
@@ -52,6 +59,7 @@ class LocalModel:
         `hfgate.local._llama.Cancelled` at the next token once `cancel` is set.
         """
         with self.lock, _bad_request(), _cancellable(self.llama, cancel):
+            self._fresh_if_seeded(kwargs)
             chunks = cast(
                 Generator[dict[str, Any], None, None],
                 self.llama.create_chat_completion(**kwargs, stream=True),
