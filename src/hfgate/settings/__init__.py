@@ -50,14 +50,8 @@ __all__ = [
 
 _log = logging.getLogger("hfgate.settings")
 
-_PATH_ENV = (
-    "HFGATE_SETTINGS",
-    "HFGATE_READ_FACTORY",
-    "HOME",
-    "USERPROFILE",
-    "XDG_CONFIG_HOME",
-    "APPDATA",
-    "LOCALAPPDATA",
+_PATH_ENV = ("HFGATE_SETTINGS", "HFGATE_READ_FACTORY", "HOME", "XDG_CONFIG_HOME") + (
+    ("USERPROFILE", "APPDATA", "LOCALAPPDATA") if os.name == "nt" else ()
 )
 """What the candidate paths depend on (with the working directory): building them with pathlib
 and platformdirs costs more than the stats, so they are rebuilt only when one of these changes."""
@@ -90,9 +84,9 @@ def load_settings(*, strict: bool | None = None) -> Settings:
         _cache = (key, stats, settings)
         for problem in settings.problems:
             _log.warning("%s", problem.message)
-    if strict is None:
-        strict = env_flag("HFGATE_STRICT_SETTINGS") is True
     errors = tuple(p for p in settings.problems if p.severity == "error")
+    if strict is None and errors:  # read per call, but only when it can matter
+        strict = env_flag("HFGATE_STRICT_SETTINGS") is True
     if strict and errors:
         if len(errors) == 1:
             raise SettingsError(errors[0].message, errors)
