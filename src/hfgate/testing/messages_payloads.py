@@ -29,10 +29,10 @@ from anthropic.types import (
 from hfgate.testing._common import (
     Answer,
     build,
+    cached,
     dumps,
     padded_split,
     pieces,
-    remember,
     split_in,
     token_counts,
 )
@@ -65,9 +65,8 @@ def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
     """The non-streaming `message` body, cached per (model, prompt size)."""
     model = reply.model or str(request.get("model"))
     words = prompt_words(request) if reply.usage is None else -1
-    key = ("messages-json", model, words)
-    body: bytes | None = reply._cache.get(key)
-    if body is None:
+
+    def render() -> bytes:
         stop = _stop_reason(reply)
         payload = build(
             Message,
@@ -80,9 +79,9 @@ def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
             usage=_usage(reply, words) | _output_usage(reply, words),
         )
         payload["stop_reason"] = stop
-        body = dumps(payload)
-        remember(reply, key, body)
-    return body
+        return dumps(payload)
+
+    return cached(reply, ("messages-json", model, words), render)
 
 
 def render_failure(reply: Reply, request: Mapping[str, Any]) -> Answer:
@@ -97,16 +96,15 @@ def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]
     stream_error: to its `error` event)."""
     model = reply.model or str(request.get("model"))
     words = prompt_words(request) if reply.usage is None else -1
-    key = ("messages-sse", model, words)
-    events: tuple[bytes, ...] | None = reply._cache.get(key)
-    if events is None:
-        payloads = _stream(reply, model, words)
+
+    def render() -> tuple[bytes, ...]:
         prefix = reply.data_prefix.encode()
-        events = tuple(
-            b"event: %s\n%s%s\n\n" % (p["type"].encode(), prefix, dumps(p)) for p in payloads
+        return tuple(
+            b"event: %s\n%s%s\n\n" % (p["type"].encode(), prefix, dumps(p))
+            for p in _stream(reply, model, words)
         )
-        remember(reply, key, events)
-    return events
+
+    return cached(reply, ("messages-sse", model, words), render)
 
 
 def _message_id(reply: Reply) -> str:

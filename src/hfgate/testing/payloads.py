@@ -27,10 +27,10 @@ from openai.types.chat.chat_completion_chunk import (
 
 from hfgate.testing._common import (
     Answer,
+    cached,
     dumps,
     padded_split,
     pieces,
-    remember,
     split_in,
     token_counts,
 )
@@ -82,12 +82,7 @@ def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
     """The non-streaming `chat.completion` body, cached per (model, prompt size)."""
     model = reply.model or str(request.get("model"))
     words = prompt_words(request) if reply.usage is None else -1
-    key = ("json", model, words)
-    body: bytes | None = reply._cache.get(key)
-    if body is None:
-        body = dumps(_completion(reply, model, words))
-        remember(reply, key, body)
-    return body
+    return cached(reply, ("json", model, words), lambda: dumps(_completion(reply, model, words)))
 
 
 def render_failure(reply: Reply, request: Mapping[str, Any]) -> Answer:
@@ -102,9 +97,8 @@ def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]
         include_usage(request) and reply.usage_chunk != "none" and reply.kind != "stream_error"
     )
     words = prompt_words(request) if with_usage and reply.usage is None else -1
-    key = ("sse", model, with_usage, words)
-    events: tuple[bytes, ...] | None = reply._cache.get(key)
-    if events is None:
+
+    def render() -> tuple[bytes, ...]:
         usage = _usage(reply, words) if with_usage else None
         payloads = (
             _stream_error_chunks(reply, model)
@@ -115,8 +109,9 @@ def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]
         events = tuple(prefix + dumps(p) + b"\n\n" for p in payloads)
         if reply.done and reply.kind != "stream_error":
             events += (prefix + b"[DONE]\n\n",)
-        remember(reply, key, events)
-    return events
+        return events
+
+    return cached(reply, ("sse", model, with_usage, words), render)
 
 
 def _completion_id(reply: Reply) -> str:

@@ -50,11 +50,11 @@ from openai.types.responses import (
 from hfgate.testing._common import (
     Answer,
     build,
+    cached,
     dump,
     dumps,
     padded_split,
     pieces,
-    remember,
     split_in,
     token_counts,
 )
@@ -87,16 +87,15 @@ def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
     """The non-streaming `response` body, cached per (model, prompt size)."""
     model = reply.model or str(request.get("model"))
     words = prompt_words(request) if reply.usage is None else -1
-    key = ("responses-json", model, words)
-    body: bytes | None = reply._cache.get(key)
-    if body is None:
+
+    def render() -> bytes:
         ids = _Ids.new(reply)
         response = _response(reply, ids, model, _status(reply), _output(reply, ids))
         if reply.usage_chunk != "none":
             response.usage = _usage(reply, words)
-        body = dumps(_dump_response(response))
-        remember(reply, key, body)
-    return body
+        return dumps(_dump_response(response))
+
+    return cached(reply, ("responses-json", model, words), render)
 
 
 def render_failure(reply: Reply, request: Mapping[str, Any]) -> Answer:
@@ -111,21 +110,20 @@ def render_stream(reply: Reply, request: Mapping[str, Any]) -> tuple[bytes, ...]
     (`response.incomplete`, or for a stream_error `response.failed` / `error`)."""
     model = reply.model or str(request.get("model"))
     words = prompt_words(request) if reply.usage is None else -1
-    key = ("responses-sse", model, words)
-    events: tuple[bytes, ...] | None = reply._cache.get(key)
-    if events is None:
+
+    def render() -> tuple[bytes, ...]:
         stream = _Stream(reply, _Ids.new(reply), model)
         payloads = stream.failure() if reply.kind == "stream_error" else stream.answer(words)
         prefix = reply.data_prefix.encode()
-        events = tuple(
+        return tuple(
             (b"event: %s\n" % p["type"].encode() if reply.event_lines else b"")
             + prefix
             + dumps(p)
             + b"\n\n"
             for p in payloads
         )
-        remember(reply, key, events)
-    return events
+
+    return cached(reply, ("responses-sse", model, words), render)
 
 
 def _dump_response(response: Response) -> dict[str, Any]:
