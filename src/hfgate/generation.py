@@ -22,9 +22,18 @@ PendingCall = tuple[Callable[..., Any] | None, ToolCall, dict[str, Any] | None, 
 
 
 class Run:
-    def __init__(self, request: ChatRequest, max_steps: int, priced_by: str | None = None) -> None:
+    def __init__(
+        self,
+        request: ChatRequest,
+        max_steps: int,
+        priced_by: str | None = None,
+        api_url: str | None = None,
+        api_provider: str | None = None,
+    ) -> None:
         self.request = request
         self.priced_by = priced_by
+        self.api_url = api_url
+        self.api_provider = api_provider
         self.max_steps = max(1, max_steps)
         self.steps: list[StepResult] = []
         self._tools: dict[str, Tool] = {t.name: t for t in request.tools}
@@ -64,6 +73,8 @@ class Run:
             messages=(*self.request.messages, self.steps[-1].message),
             priced_by=self.priced_by,
             requested_model=self.request.model,
+            api_url=self.api_url,
+            api_provider=self.api_provider,
         )
 
 

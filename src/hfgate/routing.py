@@ -89,6 +89,8 @@ class Route:
     """The settings entry behind the call, if any (its extraArgs, limits, image support)."""
     priced_by: str | None = None
     """The router whose catalog prices this call."""
+    price_provider: str | None = None
+    """For other APIs: the provider family in genai-prices' list, when the route knows it."""
 
     @property
     def local(self) -> bool:
@@ -117,7 +119,7 @@ def resolve_model(model: str, origin: Origin, api: str | None = None) -> Route:
     prefix, colon, name = model.partition(":")
     official = OFFICIAL.get(prefix) if colon else None
     if official is not None and name.strip():
-        return _official_route(official, plain_model(name), origin, wire)
+        return _official_route(prefix, official, plain_model(name), origin, wire)
     raise _unknown(model, settings)
 
 
@@ -146,10 +148,13 @@ def _custom_route(custom: CustomModel, wire: Wire | None) -> Route:
     chosen = wire or PROVIDER_WIRES[custom.provider]
     endpoint = _endpoint(base_url, key, custom.expanded_headers(), chosen)
     priced_by = base_url if urlsplit(base_url).hostname == ROUTER_HOST else None
-    return Route(custom.model, chosen, endpoint, custom, priced_by)
+    family = custom.provider if custom.provider in OFFICIAL else None
+    return Route(custom.model, chosen, endpoint, custom, priced_by, family)
 
 
-def _official_route(official: Official, model: str, origin: Origin, wire: Wire | None) -> Route:
+def _official_route(
+    prefix: str, official: Official, model: str, origin: Origin, wire: Wire | None
+) -> Route:
     secret = os.environ.get(official.key_var, "").strip()
     if not secret:
         raise MissingKeyError(
@@ -159,7 +164,7 @@ def _official_route(official: Official, model: str, origin: Origin, wire: Wire |
     base_url = os.environ.get(official.base_url_var, "").strip() or official.base_url
     key = Key(secret, f"${official.key_var}")
     endpoint = _endpoint(base_url, key, origin.headers, wire or official.wire, name=official.label)
-    return Route(model, wire or official.wire, endpoint)
+    return Route(model, wire or official.wire, endpoint, price_provider=prefix)
 
 
 def _endpoint(

@@ -148,19 +148,29 @@ class TextResult:
     """The router whose cached catalog prices this call; None when no catalog applies."""
     requested_model: str | None = None
     """The model id as sent (with any `:provider` suffix), for the price lookup."""
+    api_url: str | None = None
+    """The base URL of a non-router API, priced from genai-prices' bundled list."""
+    api_provider: str | None = None
+    """genai-prices' provider id when the route knows it (anthropic, openai)."""
 
     @property
     def cost(self) -> float | None:
-        """USD, from the router catalog cached on disk (never fetched here: `hfgate models`
-        or `hfgate.catalog.load_catalog()` fill the cache); None when no price is known. The
-        embedded local model costs 0."""
+        """USD, for router calls from the router catalog cached on disk (never fetched here:
+        `hfgate models` or `hfgate.catalog.load_catalog()` fill the cache), for other APIs
+        from genai-prices' bundled list; None when no price is known. The embedded local
+        model costs 0."""
         if self.provider == "local":
             return 0.0
-        if self.priced_by is None:
-            return None
-        from hfgate.cost import result_cost
+        if self.priced_by is not None:
+            from hfgate.cost import result_cost
 
-        return result_cost(self, self.requested_model, base_url=self.priced_by)
+            return result_cost(self, self.requested_model, base_url=self.priced_by)
+        if self.api_url is not None:
+            from hfgate.api_cost import api_cost
+
+            models = (self.model, self.requested_model)
+            return api_cost(self.usage, models, self.api_url, self.api_provider)
+        return None
 
     @property
     def last(self) -> StepResult:

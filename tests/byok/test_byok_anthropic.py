@@ -168,3 +168,25 @@ def test_images_refused_when_settings_say_no_image_support(
     with pytest.raises(hfgate.ConfigError, match="without image support"):
         hfgate.generate_text(model="Sonnet", prompt="what?", images=[b"\x89PNG...."])
     assert anthropic_api.requests == []
+
+
+def test_cost_comes_from_the_bundled_price_list(sonnet: AnthropicEmulator) -> None:
+    sonnet.push(
+        Reply.text(
+            "Hi.",
+            usage={"prompt_tokens": 1000, "completion_tokens": 100},
+            cached_tokens=600,
+            cache_write_tokens=200,
+        ),
+        Reply.text("Hi.", model="claude-unreleased-9"),
+    )
+    priced = hfgate.generate_text(model="Sonnet", prompt="hi")
+    # claude-sonnet-4-5 per 1M tokens: $3 input, $0.30 cache read, $3.75 cache write, $15 out
+    expected = (200 * 3 + 600 * 0.30 + 200 * 3.75 + 100 * 15) / 1_000_000
+    assert priced.usage.cache_write_tokens == 200
+    assert priced.cost == pytest.approx(expected)
+    unknown = hfgate.generate_text(model="Sonnet", prompt="hi")
+    assert unknown.model == "claude-unreleased-9"
+    assert unknown.cost == pytest.approx(
+        (unknown.usage.input_tokens * 3 + unknown.usage.output_tokens * 15) / 1_000_000
+    )  # the served name is unknown, so the requested one (claude-sonnet-4-5) prices it

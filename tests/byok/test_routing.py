@@ -170,3 +170,10 @@ def test_the_same_answer_streams_the_same_events_on_every_wire(
             ]
     expected = (["reasoning-delta", "text-delta", "step-finish", "finish"], "Paris.", "Easy.", 3)
     assert seen == [expected, expected, expected]
+
+
+def test_a_server_the_price_list_does_not_know_has_no_cost(home: Any, write_settings: Any) -> None:
+    with OpenAIEmulator() as api:
+        write_settings(_entry(displayName="box", baseUrl=api.base_url))
+        result = hfgate.generate_text(model="box", prompt="hi")
+    assert result.usage.input_tokens is not None and result.cost is None

@@ -125,3 +125,25 @@ def test_doctor_checks_official_prefixes_without_sending_anything(
     found = invoke("doctor", "-m", "openai:gpt-5")
     expected = "✓ model openai:gpt-5: gpt-5 via POST https://api.openai.com/v1/responses"
     assert f"{expected} (key: $OPENAI_API_KEY)" in found.stdout
+
+
+def test_run_json_prices_an_anthropic_settings_model(
+    invoke: Invoke, no_router: str, cli_dirs: dict[str, str]
+) -> None:
+    with AnthropicEmulator() as claude:
+        _settings(
+            cli_dirs,
+            _entry(
+                claude.base_url,
+                model="claude-sonnet-4-5",
+                displayName="Sonnet",
+                provider="anthropic",
+                apiKey="sk-ant",
+            ),
+        )
+        claude.push(Reply.text("Hi.", usage={"prompt_tokens": 1000, "completion_tokens": 10}))
+        result = invoke("run", "--json", "-m", "Sonnet", "hi")
+    out = json.loads(result.stdout)
+    assert out["text"] == "Hi."
+    assert out["usage"]["input_tokens"] == 1000
+    assert out["cost"] == pytest.approx((1000 * 3 + 10 * 15) / 1_000_000)

@@ -49,7 +49,8 @@ class Outcome:
 
 
 class Pricer:
-    """Prices results from the router catalog, loaded once (cache or network) on first use."""
+    """Prices router results from the router catalog, loaded once (cache or network) on first
+    use, and other APIs' results from the price list `result.cost` reads."""
 
     def __init__(self) -> None:
         self._catalog: Catalog | None = None
@@ -60,6 +61,8 @@ class Pricer:
 
         if is_local(model):
             return CostEstimate(0.0)  # runs on this machine: free
+        if result.api_url is not None:  # not the router: genai-prices' bundled list
+            return CostEstimate(result.cost)
         if not self._loaded:
             self._loaded = True
             self._catalog = _load_catalog_quietly()
