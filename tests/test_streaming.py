@@ -152,3 +152,13 @@ async def test_async_server_that_ignores_stream_true(router: Any) -> None:
         stream = c.stream_text(model="a/b", prompt="x")
         texts = [e.text async for e in stream if isinstance(e, TextDelta)]
         assert texts == ["whole"] and (await stream.result()).finish_reason == "stop"
+
+
+def test_an_event_that_is_json_but_not_an_object_is_a_connection_error(
+    router: Any, hf: Any
+) -> None:
+    import hfgate.errors as errors
+
+    router.push(Reply.error(200, "data: [1, 2]\n\n", content_type="text/event-stream"))
+    with pytest.raises(errors.APIConnectionError, match="must be a JSON object"):
+        list(hf().stream_text(model="a/b", prompt="x"))

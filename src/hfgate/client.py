@@ -6,7 +6,6 @@ they send requests and run tools.
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -34,6 +33,7 @@ from hfgate.types import (
     TextResult,
     ToolResultEvent,
 )
+from hfgate.wire._shared import merged
 
 ROUTER_URL = "https://router.huggingface.co/v1"
 DEFAULT_HF_MODEL = "openai/gpt-oss-120b"
@@ -128,7 +128,7 @@ class _ClientBase:
         extra_body = options.get("extra_body")
         if custom is not None:
             max_tokens = custom.max_output_tokens if max_tokens is None else max_tokens
-            extra_body = _merged(custom.extra_args, extra_body)
+            extra_body = merged(custom.extra_args, extra_body)  # the call's own args win
         request = ChatRequest(
             model=route.model,
             messages=messages,
@@ -168,17 +168,6 @@ def _has_images(messages: tuple[Message, ...]) -> bool:
         if not isinstance(m.content, str)
         for part in m.content
     )
-
-
-def _merged(base: Mapping[str, Any], extra: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """A settings model's extraArgs under the call's extra_body (the call wins)."""
-    if not base:
-        return extra
-    from hfgate.wire._shared import deep_merge
-
-    merged = copy.deepcopy(dict(base))
-    deep_merge(merged, extra or {})
-    return merged
 
 
 def _object_options(schema: Any, options: CallOptions) -> tuple[JsonSchemaFormat, CallOptions]:

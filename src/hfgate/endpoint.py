@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from hfgate.auth import Key
 from hfgate.errors import APIConnectionError, APIStatusError, HfgateError
 
-RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
+"""529 is Anthropic's "overloaded"."""
 _CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 MAX_RETRY_AFTER = 60.0
 """A server asking us to wait longer than this gets its error raised instead of a long sleep."""

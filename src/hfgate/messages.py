@@ -86,6 +86,7 @@ def to_message(value: MessageLike, index: int = 0) -> Message:
         tool_call_id=value.get("tool_call_id"),
         name=value.get("name"),
         reasoning=value.get("reasoning") or value.get("reasoning_content"),
+        reasoning_items=tuple(value.get("reasoning_items") or ()),
     )
 
 

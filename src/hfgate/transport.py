@@ -124,7 +124,9 @@ def _payload(sse: ServerSentEvent) -> dict[str, Any] | None:
             return None
         if data.strip() == "[DONE]":
             return _DONE
-    value: dict[str, Any] = json.loads(data)
+    value = json.loads(data)
+    if not isinstance(value, dict):  # valid JSON, but no event: reported like bad JSON
+        raise ValueError(f"an event must be a JSON object, got {data[:40]!r}")
     return value
 
 

@@ -190,3 +190,12 @@ def test_cost_comes_from_the_bundled_price_list(sonnet: AnthropicEmulator) -> No
     assert unknown.cost == pytest.approx(
         (unknown.usage.input_tokens * 3 + unknown.usage.output_tokens * 15) / 1_000_000
     )  # the served name is unknown, so the requested one (claude-sonnet-4-5) prices it
+
+
+def test_anthropic_overloaded_is_retried(sonnet: AnthropicEmulator) -> None:
+    sonnet.push(
+        Reply.anthropic_error(529, "overloaded_error", "Overloaded", retry_after=0),
+        Reply.text("Back."),
+    )
+    assert hfgate.generate_text(model="Sonnet", prompt="hi").text == "Back."
+    assert len(sonnet.requests) == 2

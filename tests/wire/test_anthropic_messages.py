@@ -322,3 +322,51 @@ def test_an_error_event_mid_stream_raises_a_stream_error() -> None:
     with pytest.raises(StreamError, match="Overloaded") as caught:
         acc.feed({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
     assert caught.value.request_id == "req_1"
+
+
+def test_a_tool_call_cut_short_by_max_tokens_keeps_its_raw_text() -> None:
+    acc = wire.EventAccumulator(META)
+    for event in (
+        {
+            "type": "content_block_start",
+            "index": 0,
+            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {}},
+        },
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "input_json_delta", "partial_json": '{"city": "Par'},
+        },
+        {"type": "message_delta", "delta": {"stop_reason": "max_tokens"}, "usage": {}},
+    ):
+        acc.feed(event)
+    _, step = acc.finish()
+    call = step.tool_calls[0]
+    assert (call.arguments, call.raw_arguments) == ({}, '{"city": "Par')
+    assert step.finish_reason == "length"
+
+
+def test_malformed_events_are_skipped_not_crashed_on() -> None:
+    acc = wire.EventAccumulator(META)
+    for event in (
+        {"type": "message_start", "message": "oops"},
+        {"type": "content_block_delta", "index": None, "delta": "text"},
+        {"type": "message_delta", "delta": None, "usage": [1]},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+    ):
+        acc.feed(event)
+    assert acc.finish()[1].text == "ok"
+
+
+def test_thinking_drops_sampling_settings_and_refuses_a_forced_tool(
+    build: Body, caplog: pytest.LogCaptureFixture
+) -> None:
+    req = _req(reasoning_effort="low", temperature=0.3, top_p=0.5, extra_body={"top_k": 3})
+    body = build(req)
+    assert "temperature" not in body and "top_k" not in body and body["top_p"] == 0.95
+    assert "these were not sent: temperature, top_k, top_p (raised to 0.95)" in caplog.text
+    tool = to_tool({"type": "function", "function": {"name": "f", "parameters": {}}})
+    with pytest.raises(ConfigError, match="cannot force a tool while thinking"):
+        wire.build_body(
+            _req(reasoning_effort="low", tools=(tool,), tool_choice="required"), stream=False
+        )

@@ -3,6 +3,7 @@ in-payload errors. Nothing here knows one API from another."""
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -47,16 +48,27 @@ def tool_choice_mode(choice: ToolChoice) -> tuple[str, str | None] | None:
     return None
 
 
-def stream_error(
-    message: Any, code: Any, meta: ResponseMeta, body: Any, status: int | None = None
-) -> StreamError:
-    """The typed error for a failure the server reported inside a 200 answer."""
-    text = message if isinstance(message, str) and message else json.dumps(body)
+def body_error(body: Mapping[str, Any], meta: ResponseMeta) -> StreamError:
+    """The typed error for a failure a server reported inside a 200 answer, from any of the
+    envelopes: `{"error": {"message", "code" | "type"}}` (OpenAI, Anthropic, Responses) or
+    `{"error": "...", "error_type": ...}` (TGI and the HF router)."""
+    err = body.get("error")
+    if isinstance(err, Mapping):
+        message, code = err.get("message"), err.get("code") or err.get("type")
+    else:
+        message, code = err, body.get("error_type")
+    text = str(message) if message else json.dumps(err if err is not None else dict(body))
     return StreamError(
         text,
-        status=status,
         provider=meta.provider,
         request_id=meta.request_id,
         code=str(code) if code is not None else None,
         body=body,
     )
+
+
+def merged(base: Mapping[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A deep copy of `base` with `extra` merged over it (neither is changed)."""
+    out = copy.deepcopy(dict(base))
+    deep_merge(out, extra or {})
+    return out

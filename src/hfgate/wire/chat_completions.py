@@ -29,7 +29,7 @@ from hfgate.types import (
     ToolCallEvent,
     Usage,
 )
-from hfgate.wire._shared import as_int, deep_merge, tool_choice_mode
+from hfgate.wire._shared import as_int, body_error, deep_merge, tool_choice_mode
 from hfgate.wire.think import ThinkSplitter, split_think
 
 PATH = "/chat/completions"
@@ -157,19 +157,7 @@ def payload_error(body: Any, meta: ResponseMeta) -> StreamError | None:
     """The error inside a 200 answer (`{"error": ...}`), if there is one."""
     if not isinstance(body, Mapping) or body.get("error") is None:
         return None
-    err = body["error"]
-    if isinstance(err, Mapping):
-        message = str(err.get("message") or json.dumps(err))
-        code = err.get("code") or err.get("type")
-    else:
-        message, code = str(err), body.get("error_type")
-    return StreamError(
-        message,
-        provider=meta.provider,
-        request_id=meta.request_id,
-        code=str(code) if code is not None else None,
-        body=body,
-    )
+    return body_error(body, meta)
 
 
 def parse_response(body: Any, meta: ResponseMeta) -> StepResult:

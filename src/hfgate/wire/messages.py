@@ -11,6 +11,7 @@ Anthropic-compatible server supports; its JSON comes back as the text.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,7 +33,9 @@ from hfgate.types import (
     ToolCallEvent,
     Usage,
 )
-from hfgate.wire._shared import as_int, deep_merge, stream_error, tool_choice_mode
+from hfgate.wire._shared import as_int, body_error, deep_merge, tool_choice_mode
+
+log = logging.getLogger("hfgate")
 
 PATH = "/v1/messages"
 VERSION = "2023-06-01"
@@ -42,7 +45,9 @@ DEFAULT_MAX_TOKENS = 4096
 ANSWER_TOOL = "json_answer"
 """The forced tool that carries a structured answer."""
 
-THINKING_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 16384, "xhigh": 32768}
+THINKING_BUDGETS = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 16384, "xhigh": 24576}
+"""Tokens of thinking per reasoning_effort; with the default answer room the largest stays
+under the 32k output limit of Claude's largest models."""
 _CACHE = {"type": "ephemeral"}
 _FINISH: dict[str, FinishReason] = {
     "end_turn": "stop",
@@ -102,7 +107,29 @@ def build_body(req: ChatRequest, *, stream: bool) -> dict[str, Any]:
     # `seed` has no Messages counterpart; it is a best-effort hint, so it is left out.
     if req.extra_body:
         deep_merge(body, req.extra_body)
+    thinking = body.get("thinking")
+    if isinstance(thinking, Mapping) and thinking.get("type") == "enabled":
+        _fit_thinking(body)
     return body
+
+
+def _fit_thinking(body: dict[str, Any]) -> None:
+    """What Anthropic refuses alongside thinking: a forced tool is the caller's conflict to
+    resolve (an error); sampling settings (often a settings model's extraArgs) are left out,
+    with a warning, since thinking fixes them."""
+    choice = body.get("tool_choice")
+    if isinstance(choice, Mapping) and choice.get("type") in ("any", "tool"):
+        raise ConfigError(
+            "Anthropic cannot force a tool while thinking: use tool_choice='auto', or "
+            "reasoning_effort='none'."
+        )
+    dropped = [key for key in ("temperature", "top_k") if body.pop(key, None) is not None]
+    top_p = body.get("top_p")
+    if isinstance(top_p, int | float) and top_p < 0.95:
+        body["top_p"] = 0.95
+        dropped.append("top_p (raised to 0.95)")
+    if dropped:
+        log.warning("Anthropic thinking is on, so these were not sent: %s", ", ".join(dropped))
 
 
 def _max_tokens(req: ChatRequest) -> int:
@@ -226,10 +253,8 @@ def finish_reason(raw: str | None) -> FinishReason:
     return _FINISH.get(raw, "other") if raw else "other"
 
 
-def _error(body: Mapping[str, Any], meta: ResponseMeta) -> Exception:
-    err = body.get("error")
-    err = err if isinstance(err, Mapping) else {"message": err}
-    return stream_error(err.get("message"), err.get("type"), meta, dict(body))
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _step(
@@ -249,6 +274,9 @@ def _step(
             items.append(block)
         elif kind == "tool_use" and block.get("name") == ANSWER_TOOL:
             value = block.get("input")
+            if isinstance(value, str):
+                answer = value  # streamed: the JSON as sent (left to the schema check)
+                continue
             if isinstance(value, Mapping) and set(value) == {"value"}:
                 value = value["value"]
             answer = json.dumps(value)
@@ -277,7 +305,7 @@ def _step(
 
 def parse_response(body: Any, meta: ResponseMeta) -> StepResult:
     if not isinstance(body, Mapping) or body.get("type") == "error":
-        raise _error(body if isinstance(body, Mapping) else {"error": body}, meta)
+        raise body_error(body if isinstance(body, Mapping) else {"error": body}, meta)
     blocks = [b for b in body.get("content") or () if isinstance(b, Mapping)]
     meta = ResponseMeta(body.get("model") or meta.model, meta.provider, meta.request_id)
     return _step(blocks, body.get("stop_reason"), parse_usage(body.get("usage")) or Usage(), meta)
@@ -303,21 +331,21 @@ class EventAccumulator:
 
     def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
         kind = event.get("type")
+        index = as_int(event.get("index")) or 0
         if kind == "content_block_delta":
-            return self._delta(event.get("index", 0), event.get("delta") or {})
+            return self._delta(index, _object(event.get("delta")))
         if kind == "content_block_start":
-            return self._start(event.get("index", 0), event.get("content_block") or {})
+            return self._start(index, _object(event.get("content_block")))
         if kind == "message_start":
-            message = event.get("message") or {}
+            message = _object(event.get("message"))
             self._model = message.get("model") or None
-            self._usage.update(message.get("usage") or {})
+            self._usage.update(_object(message.get("usage")))
         elif kind == "message_delta":
-            self._stop = (event.get("delta") or {}).get("stop_reason") or self._stop
-            self._usage.update(
-                {k: v for k, v in (event.get("usage") or {}).items() if v is not None}
-            )
+            self._stop = _object(event.get("delta")).get("stop_reason") or self._stop
+            usage = _object(event.get("usage"))
+            self._usage.update({k: v for k, v in usage.items() if v is not None})
         elif kind == "error":
-            raise _error(event, self.meta)
+            raise body_error(event, self.meta)
         return []
 
     def _start(self, index: int, block: Mapping[str, Any]) -> list[StreamEvent]:
@@ -337,17 +365,17 @@ class EventAccumulator:
         block = self._blocks.setdefault(index, {"type": "text", "text": ""})
         kind = delta.get("type")
         if kind == "text_delta":
-            text = delta.get("text") or ""
+            text = str(delta.get("text") or "")
             block["text"] = block.get("text", "") + text
             return [TextDelta(text)] if text else []
         if kind == "thinking_delta":
-            text = delta.get("thinking") or ""
+            text = str(delta.get("thinking") or "")
             block["thinking"] = block.get("thinking", "") + text
             return [ReasoningDelta(text)] if text else []
         if kind == "signature_delta":
-            block["signature"] = block.get("signature", "") + (delta.get("signature") or "")
+            block["signature"] = block.get("signature", "") + str(delta.get("signature") or "")
         elif kind == "input_json_delta":
-            fragment = delta.get("partial_json") or ""
+            fragment = str(delta.get("partial_json") or "")
             self._json.setdefault(index, []).append(fragment)
             if index in self._calls:
                 return [ToolCallDelta(self._calls[index], fragment)]
@@ -357,9 +385,10 @@ class EventAccumulator:
         blocks = []
         for index in sorted(self._blocks):
             block = self._blocks[index]
-            if index in self._json:
-                raw = "".join(self._json[index])
-                block["input"] = json.loads(raw) if raw.strip() else block.get("input") or {}
+            if index in self._json and "".join(self._json[index]).strip():
+                # Left as text: _step parses it, keeping the raw text if it was cut short
+                # (stop_reason max_tokens in the middle of a tool call).
+                block["input"] = "".join(self._json[index])
             blocks.append(block)
         meta = ResponseMeta(
             self._model or self.meta.model, self.meta.provider, self.meta.request_id

@@ -30,7 +30,7 @@ from hfgate.types import (
     ToolCallEvent,
     Usage,
 )
-from hfgate.wire._shared import as_int, deep_merge, stream_error, tool_choice_mode
+from hfgate.wire._shared import as_int, body_error, deep_merge, tool_choice_mode
 
 PATH = "/responses"
 
@@ -68,7 +68,10 @@ def build_body(req: ChatRequest, *, stream: bool) -> dict[str, Any]:
         if value is not None:
             body[key] = value
     if req.reasoning_effort is not None:
-        body["reasoning"] = {"effort": req.reasoning_effort, "summary": "auto"}
+        # No `summary`: OpenAI refuses it (400) to organisations it has not verified. Ask for
+        # it with extra_body={"reasoning": {"summary": "auto"}}; HF's router streams its
+        # reasoning either way.
+        body["reasoning"] = {"effort": req.reasoning_effort}
     # `seed` has no Responses counterpart; it is a best-effort hint, so it is left out.
     if req.extra_body:
         deep_merge(body, req.extra_body)
@@ -160,11 +163,9 @@ def _detail(raw: Mapping[str, Any], group: str, key: str) -> int | None:
 
 
 def _failure(body: Mapping[str, Any], meta: ResponseMeta) -> Exception | None:
-    error = body.get("error")
-    if body.get("status") != "failed" and not error:
+    if body.get("status") != "failed" and not body.get("error"):
         return None
-    error = error if isinstance(error, Mapping) else {"message": error}
-    return stream_error(error.get("message"), error.get("code"), meta, dict(body))
+    return body_error(body, meta)
 
 
 def _finish(
@@ -182,19 +183,21 @@ def _finish(
 
 def _reasoning_text(item: Mapping[str, Any]) -> str:
     """OpenAI's summaries, else HF responses.js's raw `reasoning_text` content."""
-    summary = [s.get("text", "") for s in item.get("summary") or () if isinstance(s, Mapping)]
+    summary = [str(s.get("text") or "") for s in _items(item.get("summary"))]
     if any(summary):
         return "\n\n".join(s for s in summary if s)
-    content = item.get("content") or ()
-    return "".join(c.get("text", "") for c in content if isinstance(c, Mapping))
+    return "".join(str(c.get("text") or "") for c in _items(item.get("content")))
+
+
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list field; anything else (null, a string) holds none."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
 def _message_text(item: Mapping[str, Any]) -> str:
-    parts = item.get("content") or ()
     return "".join(
-        str(p.get("text") if p.get("type") == "output_text" else p.get("refusal") or "")
-        for p in parts
-        if isinstance(p, Mapping)
+        str((p.get("text") if p.get("type") == "output_text" else p.get("refusal")) or "")
+        for p in _items(item.get("content"))
     )
 
 
@@ -207,16 +210,14 @@ def _call(item: Mapping[str, Any], index: int) -> ToolCall:
 
 def parse_response(body: Any, meta: ResponseMeta) -> StepResult:
     if not isinstance(body, Mapping):
-        raise stream_error(
-            "The server answered with something other than a response object.", None, meta, body
-        )
+        raise body_error({"error": "The answer is not a response object.", "got": body}, meta)
     failure = _failure(body, meta)
     if failure is not None:
         raise failure
     texts: list[str] = []
     reasoning: list[str] = []
     calls: list[ToolCall] = []
-    for item in body.get("output") or ():
+    for item in _items(body.get("output")):
         kind = item.get("type")
         if kind == "message":
             texts.append(_message_text(item))
@@ -278,7 +279,7 @@ class EventAccumulator:
     def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
         kind = event.get("type")
         if kind == "response.output_text.delta" or kind == "response.refusal.delta":
-            delta = event.get("delta") or ""
+            delta = str(event.get("delta") or "")
             self._text.append(delta)
             return [TextDelta(delta)] if delta else []
         if kind in _REASONING_DELTAS:
@@ -303,13 +304,15 @@ class EventAccumulator:
         if kind == "response.failed":
             response = event.get("response")
             failure = _failure(response if isinstance(response, Mapping) else {}, self.meta)
-            raise failure or stream_error(None, None, self.meta, dict(event))
+            raise failure or body_error(
+                {"error": "The response failed, saying no more."}, self.meta
+            )
         if kind == "error":
-            raise stream_error(event.get("message"), event.get("code"), self.meta, dict(event))
+            raise body_error({"error": dict(event)}, self.meta)
         return []
 
     def _reasoning_delta(self, event: Mapping[str, Any]) -> list[StreamEvent]:
-        delta = event.get("delta") or ""
+        delta = str(event.get("delta") or "")
         part = event.get("summary_index", 0)
         if self._reasoning and part != self._summary_part:
             delta = "\n\n" + delta  # summaries are separate paragraphs, as in parse_response
@@ -329,7 +332,7 @@ class EventAccumulator:
         call = self._calls.get(key)
         if call is None:
             call = self._calls[key] = self._new_call(None, None)
-        delta = event.get("delta") or ""
+        delta = str(event.get("delta") or "")
         call.fragments.append(delta)
         return [ToolCallDelta(call.index, delta)]
 
