@@ -21,7 +21,7 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from hfgate.auth import Key, is_hf_host, require_hf_key
@@ -72,9 +72,9 @@ class Origin:
 
     base_url: str
     is_router: bool
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     bill_to: str | None = None
-    headers: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,19 +108,25 @@ def resolve_model(model: str, origin: Origin, api: str | None = None) -> Route:
         return Route(plain_model(model), wire or CHAT, endpoint)
     settings = load_settings()
     if is_hf_model_id(model) and not model.startswith("huggingface/"):
-        exact = next((m for m in settings.models if model in m.names()), None)
+        exact = settings.find_exact(model)
         if exact is not None:
-            return _custom_route(exact, wire)
+            return custom_route(exact, origin, wire)
     if is_hf_model_id(model) or model.startswith("huggingface/"):
         return _router_route(model, origin, wire)
     custom = settings.find(model)
     if custom is not None:
-        return _custom_route(custom, wire)
-    prefix, colon, name = model.partition(":")
-    official = OFFICIAL.get(prefix) if colon else None
-    if official is not None and name.strip():
+        return custom_route(custom, origin, wire)
+    official = official_for(model)
+    if official is not None:
+        prefix, _, name = model.partition(":")
         return _official_route(prefix, official, plain_model(name), origin, wire)
     raise _unknown(model, settings)
+
+
+def official_for(model: str) -> Official | None:
+    """The official API an `openai:<model>` / `anthropic:<model>` name means, else None."""
+    prefix, colon, name = model.partition(":")
+    return OFFICIAL.get(prefix) if colon and name.strip() else None
 
 
 def _wire(api: str | None) -> Wire | None:
@@ -142,11 +148,14 @@ def _router_route(model: str, origin: Origin, wire: Wire | None) -> Route:
     return Route(router_model(model), wire or CHAT, endpoint, priced_by=origin.base_url)
 
 
-def _custom_route(custom: CustomModel, wire: Wire | None) -> Route:
+def custom_route(custom: CustomModel, origin: Origin, wire: Wire | None = None) -> Route:
+    """A settings model's route: its base URL, key and headers (the client's headers first,
+    the entry's extraHeaders over them) and the wire its `provider` names."""
     base_url = custom.expanded_base_url()
     key = Key(custom.expanded_api_key(), f"apiKey of {custom.place}")
     chosen = wire or PROVIDER_WIRES[custom.provider]
-    endpoint = _endpoint(base_url, key, custom.expanded_headers(), chosen)
+    headers = {**(origin.headers or {}), **custom.expanded_headers()}
+    endpoint = _endpoint(base_url, key, headers, chosen)
     priced_by = base_url if urlsplit(base_url).hostname == ROUTER_HOST else None
     family = custom.provider if custom.provider in OFFICIAL else None
     return Route(custom.model, chosen, endpoint, custom, priced_by, family)

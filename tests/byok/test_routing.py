@@ -177,3 +177,25 @@ def test_a_server_the_price_list_does_not_know_has_no_cost(home: Any, write_sett
         write_settings(_entry(displayName="box", baseUrl=api.base_url))
         result = hfgate.generate_text(model="box", prompt="hi")
     assert result.usage.input_tokens is not None and result.cost is None
+
+
+def test_hub_looking_names_follow_the_same_lookup_rules(home: Any, write_settings: Any) -> None:
+    hub = "meta-llama/Llama-3.3-70B-Instruct"
+    write_settings(
+        _entry(model=hub, displayName="Llama (Groq)", baseUrl="http://127.0.0.1:1/v1"),
+        _entry(model="m", id=hub, displayName="Together", baseUrl="http://127.0.0.1:2/v1"),
+        _entry(model="org/dup", displayName="one"),
+        _entry(model="org/dup", displayName="two"),
+        _entry(model="org/broken", displayName="broken", provider="OpenAI"),
+    )
+    chosen = resolve_model(hub, ROUTER)  # an exact id beats another entry's model string
+    assert chosen.endpoint is not None and chosen.endpoint.base_url == "http://127.0.0.1:2/v1"
+    with pytest.raises(hfgate.ConfigError, match='"org/dup" is ambiguous'):
+        resolve_model("org/dup", ROUTER)
+    with pytest.raises(hfgate.ConfigError, match="settings entry was skipped"):
+        resolve_model("org/broken", ROUTER)  # not quietly sent to the router instead
+
+
+def test_origin_repr_hides_the_key_and_headers() -> None:
+    origin = Origin("u", True, api_key="hf_secret_value", headers={"X-Key": "k2"})
+    assert "hf_secret_value" not in repr(origin) and "k2" not in repr(origin)

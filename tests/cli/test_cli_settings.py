@@ -147,3 +147,12 @@ def test_run_json_prices_an_anthropic_settings_model(
     assert out["text"] == "Hi."
     assert out["usage"]["input_tokens"] == 1000
     assert out["cost"] == pytest.approx((1000 * 3 + 10 * 15) / 1_000_000)
+
+
+def test_doctor_survives_a_settings_entry_named_local(
+    invoke: Invoke, no_router: str, cli_dirs: dict[str, str]
+) -> None:
+    _settings(cli_dirs, _entry("http://127.0.0.1:9/v1", displayName="local", apiKey="k"))
+    result = invoke("doctor", "-m", "local")
+    assert "endpoint local: http://127.0.0.1:9/v1/models does not answer" in result.stdout
+    assert "model local:" in result.stdout

@@ -55,7 +55,7 @@ def is_custom_model(name: str) -> bool:
 def custom_endpoints() -> list[CustomEndpoint]:
     """Each settings model's base URL, for `hfgate doctor` to probe."""
     from hfgate.errors import ConfigError
-    from hfgate.routing import Origin, resolve_model
+    from hfgate.routing import Origin, custom_route
     from hfgate.wire import MESSAGES
 
     settings = _settings()
@@ -63,11 +63,11 @@ def custom_endpoints() -> list[CustomEndpoint]:
     for model in settings.models if settings else ():
         name = model.display_name or model.id
         try:
-            route = resolve_model(model.id, Origin("", is_router=True))
+            route = custom_route(model, Origin("", is_router=True))
         except ConfigError as exc:
             endpoints.append(CustomEndpoint(name, model.base_url, problem=str(exc)))
             continue
-        assert route.endpoint is not None
+        assert route.endpoint is not None  # a settings model always has one
         listing = "/v1/models" if route.wire is MESSAGES else "/models"
         endpoints.append(
             CustomEndpoint(name, route.endpoint.base_url.rstrip("/") + listing, route.endpoint)

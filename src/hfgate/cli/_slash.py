@@ -35,12 +35,9 @@ def model_problem(name: str, custom: list[str]) -> str | None:
     from hfgate.cli._options import is_local
     from hfgate.errors import InvalidModelError
     from hfgate.model_ids import parse_hf_model_id
-    from hfgate.routing import OFFICIAL
+    from hfgate.routing import official_for
 
-    prefix, colon, rest = name.partition(":")
-    if name in custom or is_local(name) or is_custom_model(name):
-        return None
-    if colon and prefix in OFFICIAL and rest.strip():
+    if name in custom or is_local(name) or is_custom_model(name) or official_for(name):
         return None
     try:
         parse_hf_model_id(name)

@@ -120,12 +120,13 @@ def check_model(report: Report, model: str) -> None:
     from hfgate.cli._options import is_local
     from hfgate.errors import InvalidModelError
     from hfgate.model_ids import parse_hf_model_id
+    from hfgate.routing import official_for
 
     topic = f"model {model}"
     if is_local(model):
         _check_local(report, topic)
         return
-    if is_custom_model(model) or _is_official(model):
+    if is_custom_model(model) or official_for(model) is not None:
         _check_route(report, topic, model)
         return
     try:
@@ -148,13 +149,6 @@ def check_model(report: Report, model: str) -> None:
     report.line("ok" if live else "warn", topic, f"resolves to {parsed}; served by {served}")
 
 
-def _is_official(model: str) -> bool:
-    from hfgate.routing import OFFICIAL
-
-    prefix, colon, name = model.partition(":")
-    return bool(colon and prefix in OFFICIAL and name.strip())
-
-
 def _check_route(report: Report, topic: str, model: str) -> None:
     """A settings model or an official API: where the key comes from and what URL a call
     goes to (no request is sent: that would cost money)."""
@@ -166,7 +160,9 @@ def _check_route(report: Report, topic: str, model: str) -> None:
     except ConfigError as exc:
         report.line("fail", topic, str(exc))
         return
-    assert route.endpoint is not None and route.wire is not None
+    if route.endpoint is None or route.wire is None:  # a settings name such as "local"
+        report.line("warn", topic, "means the embedded local model, not the settings entry")
+        return
     url = route.endpoint.base_url.rstrip("/") + route.wire.path
     where = f"from {route.custom.place}: " if route.custom else ""
     key = route.endpoint.key.source if route.endpoint.key else "no key"

@@ -61,16 +61,25 @@ class Settings:
         Tries the id or displayName, then the `model` string, then any name ignoring case.
         Raises SettingsError when the name is ambiguous or belongs only to a skipped entry.
         """
+        found = self.find_exact(name)
+        if found is not None:
+            return found
+        index = self._index
+        folded = name.casefold()
+        if folded in index.loose:
+            return _one(name, index.loose[folded])
+        _raise_if_broken(name, index.broken_loose.get(folded))
+        return None
+
+    def find_exact(self, name: str) -> CustomModel | None:
+        """`find` without its case-insensitive step: for names that also read as Hub ids,
+        which only a settings entry written exactly the same way may take over."""
         index = self._index
         if name in index.exact:
             return index.exact[name]
         if name in index.model:
             return _one(name, index.model[name])
         _raise_if_broken(name, index.broken.get(name))
-        folded = name.casefold()
-        if folded in index.loose:
-            return _one(name, index.loose[folded])
-        _raise_if_broken(name, index.broken_loose.get(folded))
         return None
 
     def names(self) -> list[str]:
