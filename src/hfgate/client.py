@@ -144,11 +144,12 @@ class _ClientBase:
             extra_body=extra_body,
             prompt_caching=options.get("prompt_caching", True),
         )
-        api_url = None
-        if route.endpoint is not None and route.priced_by is None:
-            api_url = route.endpoint.base_url
         run = Run(
-            request, options.get("max_steps", 1), route.priced_by, api_url, route.price_provider
+            request,
+            options.get("max_steps", 1),
+            route.priced_by,
+            route.api_url,
+            route.price_provider,
         )
         return route, run
 

@@ -31,6 +31,10 @@ class Endpoint:
     hf: bool = True
     """A Hugging Face endpoint: error hints may point at HF token and billing pages."""
 
+    def url(self, path: str) -> str:
+        """The URL of `path` (which starts with `/`) on this endpoint."""
+        return self.base_url.rstrip("/") + path
+
     def secrets(self) -> tuple[str, ...]:
         """Every credential this endpoint sends, for redaction: the key and any credential
         header set by hand (a settings model's `extraHeaders`)."""

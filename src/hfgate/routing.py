@@ -30,7 +30,7 @@ from hfgate.errors import InvalidModelError, MissingKeyError
 from hfgate.local.paths import is_local_model
 from hfgate.model_ids import is_hf_model_id, parse_hf_model_id
 from hfgate.settings import CustomModel, Settings, load_settings
-from hfgate.wire import CHAT, MESSAGES, RESPONSES, WIRES, Wire
+from hfgate.wire import CHAT, MESSAGES, PROVIDER_WIRES, RESPONSES, WIRES, Wire
 
 ROUTER_HOST = "router.huggingface.co"
 
@@ -58,12 +58,6 @@ OFFICIAL: dict[str, Official] = {
         MESSAGES,
     ),
 }
-PROVIDER_WIRES: dict[str, Wire] = {
-    "generic-chat-completion-api": CHAT,
-    "openai": RESPONSES,
-    "anthropic": MESSAGES,
-}
-"""A settings model's `provider` (Factory's names) and the wire it means."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +87,10 @@ class Route:
     """For other APIs: the provider family in genai-prices' list, when the route knows it."""
 
     @property
-    def local(self) -> bool:
-        return self.wire is None
+    def api_url(self) -> str | None:
+        """The base URL that prices this call from genai-prices' list: any API but a router
+        (priced from its catalog) and the embedded model (free)."""
+        return self.endpoint.base_url if self.endpoint and self.priced_by is None else None
 
 
 def resolve_model(model: str, origin: Origin, api: str | None = None) -> Route:

@@ -110,7 +110,7 @@ class Call:
 
     @property
     def url(self) -> str:
-        return self.endpoint.base_url.rstrip("/") + self.path
+        return self.endpoint.url(self.path)
 
 
 _DONE: dict[str, Any] = {}

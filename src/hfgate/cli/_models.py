@@ -56,7 +56,6 @@ def custom_endpoints() -> list[CustomEndpoint]:
     """Each settings model's base URL, for `hfgate doctor` to probe."""
     from hfgate.errors import ConfigError
     from hfgate.routing import Origin, custom_route
-    from hfgate.wire import MESSAGES
 
     settings = _settings()
     endpoints = []
@@ -67,11 +66,9 @@ def custom_endpoints() -> list[CustomEndpoint]:
         except ConfigError as exc:
             endpoints.append(CustomEndpoint(name, model.base_url, problem=str(exc)))
             continue
-        assert route.endpoint is not None  # a settings model always has one
-        listing = "/v1/models" if route.wire is MESSAGES else "/models"
-        endpoints.append(
-            CustomEndpoint(name, route.endpoint.base_url.rstrip("/") + listing, route.endpoint)
-        )
+        assert route.endpoint is not None and route.wire is not None  # never local
+        listing = route.endpoint.url(route.wire.models_path)
+        endpoints.append(CustomEndpoint(name, listing, route.endpoint))
     return endpoints
 
 

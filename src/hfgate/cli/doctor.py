@@ -163,7 +163,7 @@ def _check_route(report: Report, topic: str, model: str) -> None:
     if route.endpoint is None or route.wire is None:  # a settings name such as "local"
         report.line("warn", topic, "means the embedded local model, not the settings entry")
         return
-    url = route.endpoint.base_url.rstrip("/") + route.wire.path
+    url = route.endpoint.url(route.wire.path)
     where = f"from {route.custom.place}: " if route.custom else ""
     key = route.endpoint.key.source if route.endpoint.key else "no key"
     report.line("ok", topic, f"{where}{route.model} via POST {url} (key: {key})")

@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from hfgate.errors import ConfigError
 from hfgate.settings._urls import BadUrl, normalise_base_url
+from hfgate.wire import PROVIDER_WIRES
 
-PROVIDERS: tuple[str, ...] = ("anthropic", "openai", "generic-chat-completion-api")
+PROVIDERS: tuple[str, ...] = tuple(PROVIDER_WIRES)
 
 EXAMPLE_URL = "https://router.huggingface.co/v1"
 

@@ -12,12 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-ENDPOINTS = {
-    "anthropic": "/v1/messages",
-    "openai": "/responses",
-    "generic-chat-completion-api": "/chat/completions",
-}
-"""What each client appends to the base URL."""
+from hfgate.wire import PROVIDER_WIRES
 
 _PASTED = {
     "anthropic": ("/v1/messages", "/messages"),
@@ -68,5 +63,5 @@ def normalise_base_url(url: str, provider: str) -> tuple[str, list[str]]:
 def endpoint_url(base_url: str, provider: str) -> str:
     """The URL a call will go to, for messages."""
     parts = urlsplit(base_url)
-    path = parts.path + ENDPOINTS[provider]
+    path = parts.path + PROVIDER_WIRES[provider].path  # what the client appends
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, parts.fragment))

@@ -40,6 +40,8 @@ class Wire:
     """How the key is sent: `Authorization: Bearer` or Anthropic's `x-api-key`."""
     headers: Mapping[str, str] = field(default_factory=dict)
     """Sent on every request of this wire (Anthropic's `anthropic-version`)."""
+    models_path: str = "/models"
+    """Where the API lists its models, below the same base URL."""
 
 
 CHAT = Wire(
@@ -64,5 +66,12 @@ MESSAGES = Wire(
     messages.EventAccumulator,
     auth="x-api-key",
     headers=messages.HEADERS,
+    models_path="/v1/models",
 )
 WIRES: dict[str, Wire] = {w.name: w for w in (CHAT, RESPONSES, MESSAGES)}
+PROVIDER_WIRES: dict[str, Wire] = {
+    "anthropic": MESSAGES,
+    "openai": RESPONSES,
+    "generic-chat-completion-api": CHAT,
+}
+"""A settings model's `provider` (Factory's names) and the wire it means."""
