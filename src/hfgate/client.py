@@ -26,14 +26,12 @@ from hfgate.tools import to_tools
 from hfgate.transport import AsyncTransport, SyncTransport
 from hfgate.types import (
     Finish,
-    ImagePart,
     Message,
     StepFinish,
     StreamEvent,
     TextResult,
     ToolResultEvent,
 )
-from hfgate.wire._shared import merged
 
 ROUTER_URL = "https://router.huggingface.co/v1"
 DEFAULT_HF_MODEL = "openai/gpt-oss-120b"
@@ -110,7 +108,6 @@ class _ClientBase:
         if unknown:
             raise ConfigError(f"Unknown argument(s): {', '.join(sorted(unknown))}.")
         route = resolve_model(self._model(model), self._origin(), options.get("api"))
-        custom = route.custom
         messages = tuple(
             build_messages(
                 prompt=options.get("prompt"),
@@ -119,30 +116,22 @@ class _ClientBase:
                 images=options.get("images", ()),
             )
         )
-        if custom is not None and not custom.supports_images and _has_images(messages):
-            raise ConfigError(
-                f"{custom.display_name or custom.id} is set up without image support "
-                f"(noImageSupport in {custom.place}); send text only, or change the setting."
+        request = route.prepare(
+            ChatRequest(
+                model=route.model,
+                messages=messages,
+                tools=tuple(to_tools(options.get("tools"))),
+                tool_choice=options.get("tool_choice"),
+                response_format=to_response_format(options.get("response_format")),
+                temperature=options.get("temperature"),
+                max_tokens=options.get("max_tokens"),
+                top_p=options.get("top_p"),
+                stop=to_stop(options.get("stop")),
+                seed=options.get("seed"),
+                reasoning_effort=options.get("reasoning_effort"),
+                extra_body=options.get("extra_body"),
+                prompt_caching=options.get("prompt_caching", True),
             )
-        max_tokens = options.get("max_tokens")
-        extra_body = options.get("extra_body")
-        if custom is not None:
-            max_tokens = custom.max_output_tokens if max_tokens is None else max_tokens
-            extra_body = merged(custom.extra_args, extra_body)  # the call's own args win
-        request = ChatRequest(
-            model=route.model,
-            messages=messages,
-            tools=tuple(to_tools(options.get("tools"))),
-            tool_choice=options.get("tool_choice"),
-            response_format=to_response_format(options.get("response_format")),
-            temperature=options.get("temperature"),
-            max_tokens=max_tokens,
-            top_p=options.get("top_p"),
-            stop=to_stop(options.get("stop")),
-            seed=options.get("seed"),
-            reasoning_effort=options.get("reasoning_effort"),
-            extra_body=extra_body,
-            prompt_caching=options.get("prompt_caching", True),
         )
         run = Run(
             request,
@@ -160,15 +149,6 @@ class _ClientBase:
             "timeout": options.get("timeout") or self.timeout,
             "retry": RetryPolicy(self.max_retries if retries is None else retries),
         }
-
-
-def _has_images(messages: tuple[Message, ...]) -> bool:
-    return any(
-        isinstance(part, ImagePart)
-        for m in messages
-        if not isinstance(m.content, str)
-        for part in m.content
-    )
 
 
 def _object_options(schema: Any, options: CallOptions) -> tuple[JsonSchemaFormat, CallOptions]:

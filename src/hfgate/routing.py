@@ -21,16 +21,19 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from hfgate.auth import Key, is_hf_host, require_hf_key
 from hfgate.endpoint import Endpoint
-from hfgate.errors import InvalidModelError, MissingKeyError
+from hfgate.errors import ConfigError, InvalidModelError, MissingKeyError
 from hfgate.local.paths import is_local_model
 from hfgate.model_ids import is_hf_model_id, parse_hf_model_id
+from hfgate.request import ChatRequest
 from hfgate.settings import CustomModel, Settings, load_settings
+from hfgate.types import ImagePart
 from hfgate.wire import CHAT, MESSAGES, PROVIDER_WIRES, RESPONSES, WIRES, Wire
+from hfgate.wire._shared import merged
 
 ROUTER_HOST = "router.huggingface.co"
 
@@ -91,6 +94,35 @@ class Route:
         """The base URL that prices this call from genai-prices' list: any API but a router
         (priced from its catalog) and the embedded model (free)."""
         return self.endpoint.base_url if self.endpoint and self.priced_by is None else None
+
+    def prepare(self, request: ChatRequest) -> ChatRequest:
+        """`request` as this route sends it: the model string it sends and, for a settings
+        model, its defaults (`maxOutputTokens`, `extraArgs` under the call's own extra body)
+        and checks (`noImageSupport`)."""
+        custom = self.custom
+        if custom is None:
+            return replace(request, model=self.model)
+        if not custom.supports_images and _has_images(request):
+            raise ConfigError(
+                f"{custom.display_name or custom.id} is set up without image support "
+                f"(noImageSupport in {custom.place}); send text only, or change the setting."
+            )
+        max_tokens = custom.max_output_tokens if request.max_tokens is None else request.max_tokens
+        return replace(
+            request,
+            model=self.model,
+            max_tokens=max_tokens,
+            extra_body=merged(custom.extra_args, request.extra_body),
+        )
+
+
+def _has_images(request: ChatRequest) -> bool:
+    return any(
+        isinstance(part, ImagePart)
+        for m in request.messages
+        if not isinstance(m.content, str)
+        for part in m.content
+    )
 
 
 def resolve_model(model: str, origin: Origin, api: str | None = None) -> Route:
