@@ -1,0 +1,182 @@
+"""The PostgreSQL store, for several gateway replicas sharing one state.
+
+Every operation is ONE statement on an autocommit connection from a psycopg pool: a statement is
+its own transaction, so it is as atomic as BEGIN ... COMMIT and costs one round trip instead of
+three. `admit` is one CTE that reads the key and counts the request with
+`INSERT ... ON CONFLICT DO UPDATE ... WHERE count < rpm`: PostgreSQL locks the minute's row, so
+concurrent replicas never both take the last slot. The key row is read without FOR SHARE: a spend
+committing at the same instant is simply ordered after this admission (its request was in flight
+anyway), and share locks on a hot row would cost a multixact per request.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hfgate.errors import ConfigError
+
+from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal
+from . import _common as c
+from .migrations import steps, too_new, version_table
+
+if TYPE_CHECKING:
+    from psycopg import AsyncConnection
+    from psycopg_pool import AsyncConnectionPool
+
+MIGRATION_LOCK = 0x6866676174650001
+"""pg_advisory_xact_lock key taken by `migrate` ("hfgate" + 1), so replicas migrate one by one."""
+
+_ADMIT = f"""
+    WITH k AS (SELECT id, {c.ADMIT_COLUMNS} FROM keys WHERE id = %(id)s),
+    bump AS (
+        INSERT INTO rate (key_id, window_start, count)
+        SELECT id, %(window)s, 1 FROM k
+        WHERE revoked_at IS NULL AND rpm >= 1
+            AND (budget_usd IS NULL OR spent_usd < budget_usd)
+        ON CONFLICT (key_id, window_start) DO UPDATE SET count = rate.count + 1
+        WHERE rate.count < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
+        RETURNING count
+    )
+    SELECT {c.ADMIT_COLUMNS}, (SELECT count FROM bump) FROM k"""
+_INSERT_KEY = (
+    f"INSERT INTO keys ({', '.join(c.KEY_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(c.KEY_COLUMNS))})"
+)
+_INSERT_USAGE = (
+    f"INSERT INTO usage ({', '.join(c.USAGE_COLUMNS)}) "
+    f"VALUES ({', '.join(['%s'] * len(c.USAGE_COLUMNS))})"
+)
+_RECORD_AND_SPEND = (
+    f"WITH u AS ({_INSERT_USAGE}) UPDATE keys SET spent_usd = spent_usd + %s WHERE id = %s"
+)
+_SELECT_KEY = f"SELECT {', '.join(c.KEY_COLUMNS)} FROM keys"
+
+
+async def migrate(conn: AsyncConnection[Any]) -> list[int]:
+    """Apply the missing migrations in one transaction holding an advisory lock, so two
+    replicas starting at once apply each step once; returns the versions applied."""
+    applied: list[int] = []
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+        await conn.execute(version_table("postgres"))
+        cur = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+        found = int((await cur.fetchone() or (0,))[0])
+        all_steps = steps("postgres")
+        if found > len(all_steps):
+            raise ConfigError(too_new(found))
+        for version, statements in enumerate(all_steps[found:], start=found + 1):
+            for sql in statements:
+                await conn.execute(sql)
+            await conn.execute(
+                "INSERT INTO schema_version VALUES (%s, extract(epoch from now()))", (version,)
+            )
+            applied.append(version)
+    return applied
+
+
+class PostgresStore:
+    """The `Store` on a PostgreSQL database, through a small async connection pool."""
+
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self._pool = pool
+        self._pruned = 0
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
+        """Connect once to migrate (a failure then reads as libpq's own message, not a pool
+        timeout), then open the pool."""
+        try:
+            import psycopg
+            from psycopg_pool import AsyncConnectionPool
+        except ImportError as e:
+            raise ConfigError(
+                "a postgresql:// database needs the psycopg driver: pip install 'hfgate[postgres]'"
+            ) from e
+        pool: AsyncConnectionPool[Any] | None = None
+        try:
+            conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
+            async with conn:
+                await migrate(conn)
+            pool = AsyncConnectionPool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                open=False,
+                kwargs={"autocommit": True},
+                name="hfgate-gateway",
+            )
+            await pool.open(wait=True, timeout=10)
+        except psycopg.Error as e:
+            if pool is not None:
+                await pool.close()
+            where = c.redact_url(url)
+            message = c.redact(f"cannot open the gateway database {where}: {e}", url)
+            # from None: libpq may quote the whole URL, password included, in the cause
+            raise ConfigError(message) from None
+        return cls(pool)
+
+    async def create_key(self, record: KeyRecord) -> None:
+        from psycopg.errors import UniqueViolation
+
+        params = c.key_params(record)
+        try:
+            async with self._pool.connection() as conn:
+                await conn.execute(_INSERT_KEY, params)
+        except UniqueViolation as e:
+            raise ConfigError(
+                f"a key with id {record.id!r} or a live key named {record.name!r} already exists "
+                "(revoke the old key first, or choose another name)"
+            ) from e
+
+    async def get_key(self, key_id: str) -> KeyRecord | None:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(f"{_SELECT_KEY} WHERE id = %s", (key_id,))
+            row = await cur.fetchone()
+        return c.key_record(row) if row else None
+
+    async def list_keys(self) -> list[KeyRecord]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(f"{_SELECT_KEY} ORDER BY created_at DESC, id")
+            rows = await cur.fetchall()
+        return [c.key_record(row) for row in rows]
+
+    async def revoke_key(self, key_id_or_name: str, at: float) -> bool:
+        async with self._pool.connection() as conn:
+            for column in ("id", "name"):
+                cur = await conn.execute(
+                    f"UPDATE keys SET revoked_at = %s WHERE {column} = %s AND revoked_at IS NULL",
+                    (at, key_id_or_name),
+                )
+                if cur.rowcount:
+                    return True
+        return False
+
+    async def admit(self, key: KeyRecord, now: float) -> Admission:
+        window = c.window_of(now)
+        async with self._pool.connection() as conn:
+            if window > self._pruned:  # once a minute: drop windows before the previous one
+                self._pruned = window
+                await conn.execute("DELETE FROM rate WHERE window_start < %s", (window - 60,))
+            cur = await conn.execute(_ADMIT, {"id": key.id, "window": window})
+            row = await cur.fetchone()
+        if row is None:
+            return c.verdict(None, False, now)
+        return c.verdict(row[:4], row[4] is not None, now)
+
+    async def record(self, row: UsageRow) -> None:
+        params = c.usage_params(row)
+        async with self._pool.connection() as conn:
+            if row.key_id is not None and row.cost_usd:
+                await conn.execute(_RECORD_AND_SPEND, (*params, row.cost_usd, row.key_id))
+            else:
+                await conn.execute(_INSERT_USAGE, params)
+
+    async def usage(self, by: UsageGroup, since: float | None = None) -> list[UsageTotal]:
+        sql = c.usage_query(by, since, "postgres", "%s")
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(sql, () if since is None else (since,))
+            rows = await cur.fetchall()
+        return c.usage_totals(rows)
+
+    async def close(self) -> None:
+        await self._pool.close()

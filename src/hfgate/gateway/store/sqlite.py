@@ -1,0 +1,198 @@
+"""The SQLite store: one file, one connection, used inline from the event loop.
+
+Why inline rather than a worker thread: the hot statements take tens of microseconds, less than
+a hop to a thread. Measured on the dev machine (2 cores, ext4), a loop of 1000 x (admit with an
+rpm + record), WAL + synchronous=NORMAL: inline p50 0.16-0.22 ms per pair (230 ms in all);
+`asyncio.to_thread` p50 0.75-1.1 ms (~1 s); a dedicated one-thread executor p50 0.65-1.1 ms.
+The price: while another process holds the write lock (a short `hfgate keys` command, a second
+gateway on the same file), the loop waits with the statement, at most `busy_timeout`.
+Only the report query (`usage`), which may scan many rows, runs in a thread, on its own
+read-only connection (WAL lets it read while the gateway writes).
+
+Durability: WAL with synchronous=NORMAL makes every committed transaction survive the process
+being killed (kill -9): the commit has been written to the WAL file, which the OS owns. Only an OS
+crash or power loss can lose the last transactions (synchronous=FULL would fsync each commit at
+~1-10 ms apiece). Other processes on the same file (a second gateway, `hfgate keys`) wait on
+`busy_timeout`; every write takes the lock at its first statement (one statement or BEGIN
+IMMEDIATE), so waiting never ends in a deadlock error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hfgate.errors import ConfigError
+
+from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal
+from . import _common as c
+from .migrations import steps, too_new, version_table
+
+BUSY_TIMEOUT_MS = 5000
+
+_ADMIT_READ = f"SELECT {c.ADMIT_COLUMNS} FROM keys WHERE id = ?"
+# Counts the request only while the key is live, within budget and under its rpm: the
+# statement is atomic, so two processes never both take the last slot.
+_ADMIT_COUNT = """
+    INSERT INTO rate (key_id, window_start, count)
+    SELECT id, ?, 1 FROM keys
+    WHERE id = ? AND revoked_at IS NULL AND rpm >= 1
+        AND (budget_usd IS NULL OR spent_usd < budget_usd)
+    ON CONFLICT (key_id, window_start) DO UPDATE SET count = count + 1
+    WHERE count < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
+    RETURNING count"""
+_INSERT_KEY = (
+    f"INSERT INTO keys ({', '.join(c.KEY_COLUMNS)}) VALUES ({', '.join('?' * len(c.KEY_COLUMNS))})"
+)
+_INSERT_USAGE = (
+    f"INSERT INTO usage ({', '.join(c.USAGE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(c.USAGE_COLUMNS))})"
+)
+_SELECT_KEY = f"SELECT {', '.join(c.KEY_COLUMNS)} FROM keys"
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+    if readonly:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    else:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not readonly:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def migrate(db: sqlite3.Connection) -> list[int]:
+    """Apply the missing migrations under BEGIN IMMEDIATE (one writer at a time, so two
+    processes opening at once never both apply one); returns the versions applied."""
+    applied: list[int] = []
+    with _transaction(db):
+        db.execute(version_table("sqlite"))
+        found = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0]
+        all_steps = steps("sqlite")
+        if found > len(all_steps):
+            raise ConfigError(too_new(found))
+        for version, statements in enumerate(all_steps[found:], start=found + 1):
+            for sql in statements:
+                db.execute(sql)
+            db.execute("INSERT INTO schema_version VALUES (?, ?)", (version, time.time()))
+            applied.append(version)
+    return applied
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+class SqliteStore:
+    """The `Store` on one SQLite file. The threading lock only guards against use of one store
+    from several threads (e.g. several event loops); within one loop it is never contended."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = connect(path)
+        except (OSError, sqlite3.Error) as e:
+            raise ConfigError(f"cannot open the gateway database {str(path)!r}: {e}") from e
+        try:
+            migrate(self._db)
+        except BaseException as e:
+            self._db.close()
+            if isinstance(e, sqlite3.Error):
+                raise ConfigError(f"cannot migrate the gateway database {str(path)!r}: {e}") from e
+            raise
+        self._lock = threading.Lock()
+        self._pruned = 0
+
+    async def create_key(self, record: KeyRecord) -> None:
+        params = c.key_params(record)
+        try:
+            with self._lock:
+                self._db.execute(_INSERT_KEY, params)
+        except sqlite3.IntegrityError as e:
+            raise ConfigError(_duplicate(record)) from e
+
+    async def get_key(self, key_id: str) -> KeyRecord | None:
+        with self._lock:
+            row = self._db.execute(f"{_SELECT_KEY} WHERE id = ?", (key_id,)).fetchone()
+        return c.key_record(row) if row else None
+
+    async def list_keys(self) -> list[KeyRecord]:
+        with self._lock:
+            rows = self._db.execute(f"{_SELECT_KEY} ORDER BY created_at DESC, id").fetchall()
+        return [c.key_record(row) for row in rows]
+
+    async def revoke_key(self, key_id_or_name: str, at: float) -> bool:
+        sql = "UPDATE keys SET revoked_at = ? WHERE {} = ? AND revoked_at IS NULL"
+        with self._lock:
+            for column in ("id", "name"):
+                if self._db.execute(sql.format(column), (at, key_id_or_name)).rowcount:
+                    return True
+        return False
+
+    async def admit(self, key: KeyRecord, now: float) -> Admission:
+        window = c.window_of(now)
+        with self._lock:
+            self._prune(window)
+            row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
+            if c.refusal(row) is not None or row[0] is None:
+                return c.verdict(row, False, now)
+            counted = self._db.execute(_ADMIT_COUNT, (window, key.id)).fetchone() is not None
+            if not counted:  # refused: read again, the key may have changed since
+                row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
+        return c.verdict(row, counted, now)
+
+    async def record(self, row: UsageRow) -> None:
+        params = c.usage_params(row)
+        with self._lock, _transaction(self._db):
+            self._db.execute(_INSERT_USAGE, params)
+            if row.key_id is not None and row.cost_usd:
+                self._db.execute(
+                    "UPDATE keys SET spent_usd = spent_usd + ? WHERE id = ?",
+                    (row.cost_usd, row.key_id),
+                )
+
+    async def usage(self, by: UsageGroup, since: float | None = None) -> list[UsageTotal]:
+        sql = c.usage_query(by, since, "sqlite", "?")
+        params = () if since is None else (since,)
+
+        def report() -> list[UsageTotal]:
+            db = connect(self.path, readonly=True)
+            try:
+                return c.usage_totals(db.execute(sql, params).fetchall())
+            finally:
+                db.close()
+
+        return await asyncio.to_thread(report)
+
+    async def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _prune(self, window: int) -> None:
+        """Drop the windows before the previous minute, once a minute (the previous one stays,
+        so a replica whose clock lags a little does not find its window gone)."""
+        if window > self._pruned:
+            self._pruned = window
+            self._db.execute("DELETE FROM rate WHERE window_start < ?", (window - 60,))
+
+
+def _duplicate(record: KeyRecord) -> str:
+    return (
+        f"a key with id {record.id!r} or a live key named {record.name!r} already exists "
+        "(revoke the old key first, or choose another name)"
+    )
