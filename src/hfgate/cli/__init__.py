@@ -23,6 +23,9 @@ _COMMANDS = {
     "models": "hfgate.cli.models",
     "doctor": "hfgate.cli.doctor",
     "logs": "hfgate.cli.logs",
+    "serve": "hfgate.cli.serve",
+    "keys": "hfgate.cli.keys",
+    "usage": "hfgate.cli.usage",
 }
 
 

@@ -1,0 +1,176 @@
+"""The gateway as an ASGI app: routes to the request pipeline, the keys API, the model list,
+health and metrics. Everything with state (database, connection pool, metrics) is made in the
+lifespan, so one process can host several apps (the tests do)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hfgate.client import ROUTER_URL, ROUTER_URL_ENV
+from hfgate.gateway.admin import KeysAPI
+from hfgate.gateway.auth import Authenticator
+from hfgate.gateway.config import GatewayConfig
+from hfgate.gateway.dialects import Dialect, anthropic, openai_chat, openai_responses
+from hfgate.gateway.dialects._errors import openai_error
+from hfgate.gateway.errors import classify
+from hfgate.gateway.exchange import Exchanges
+from hfgate.gateway.listing import anthropic_list, model_names, openai_list
+from hfgate.gateway.metrics import CONTENT_TYPE, Metrics
+from hfgate.gateway.store import Store, open_store
+from hfgate.gateway.upstream import Upstreams
+from hfgate.routing import Origin
+
+log = logging.getLogger("hfgate.gateway")
+
+DIALECTS: tuple[Dialect, ...] = (
+    openai_chat.DIALECT,
+    openai_responses.DIALECT,
+    anthropic.DIALECT,
+)
+
+
+def create_app(config: GatewayConfig | None = None, *, store: Store | None = None) -> Starlette:
+    """The gateway app; `store` replaces the database named in `config` (tests, embedding)."""
+    config = config or GatewayConfig.from_env()
+    state = _State(config, store)
+    routes = [Route(d.path, state.endpoint(d), methods=["POST"]) for d in DIALECTS]
+    routes += [  # OpenAI clients given a base URL without /v1
+        Route(d.path.removeprefix("/v1"), state.endpoint(d), methods=["POST"])
+        for d in DIALECTS
+        if d.name != "messages"
+    ]
+    routes += [
+        Route("/v1/models", state.models, methods=["GET"]),
+        Route("/models", state.models, methods=["GET"]),
+        Route("/health", state.health, methods=["GET"]),
+        Route("/metrics", state.metrics_text, methods=["GET"]),
+        Route("/keys", state.keys_create, methods=["POST"]),
+        Route("/keys", state.keys_list, methods=["GET"]),
+        Route("/keys/{key}", state.keys_revoke, methods=["DELETE"]),
+    ]
+    return Starlette(
+        routes=routes,
+        lifespan=state.lifespan,
+        exception_handlers={404: _not_found, 405: _not_allowed},
+    )
+
+
+class _State:
+    """What the routes share, made when the app starts."""
+
+    def __init__(self, config: GatewayConfig, store: Store | None) -> None:
+        self.config = config
+        self.given_store = store
+        self.router_url = config.router_url or _router_url()
+        self.metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        store = self.given_store or await open_store(self.config.database_url)
+        self.store = store
+        self.auth = Authenticator(store, self.config.master_key)
+        origin = Origin(self.router_url, True)
+        self.upstreams = Upstreams(
+            origin, retries=self.config.upstream_retries, timeout=self.config.upstream_timeout
+        )
+        self.exchanges = Exchanges(
+            store,
+            self.upstreams,
+            self.auth,
+            self.metrics,
+            max_body_bytes=self.config.max_body_bytes,
+        )
+        self.keys = KeysAPI(store, self.auth)
+        if self.config.refresh_catalog:
+            threading.Thread(target=_warm_up, args=(self.router_url,), daemon=True).start()
+        try:
+            yield
+        finally:
+            await self.upstreams.aclose()
+            if self.given_store is None:
+                await store.close()
+
+    def endpoint(self, dialect: Dialect):  # type: ignore[no-untyped-def]
+        async def handle(request: Request) -> Response:
+            return await self.exchanges.handle(request, dialect)
+
+        return handle
+
+    async def models(self, request: Request) -> Response:
+        try:
+            caller = await self.auth.caller(request.headers)
+        except Exception as exc:  # noqa: BLE001
+            return _error(exc)
+        patterns = caller.key.models if caller.key is not None else ()
+        names = model_names(self.router_url, patterns)
+        if "anthropic-version" in request.headers:
+            stamp = datetime.fromtimestamp(0, UTC).isoformat().replace("+00:00", "Z")
+            return JSONResponse(anthropic_list(names, stamp))
+        return JSONResponse(openai_list(names, 0))
+
+    async def health(self, request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            await self.store.get_key("health-check")
+        except Exception as exc:  # noqa: BLE001 - unhealthy, said plainly
+            log.warning("health check: database unreachable: %s", exc)
+            return JSONResponse({"status": "error", "database": "unreachable"}, 503)
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        return JSONResponse({"status": "ok", "database": "ok", "database_ms": ms})
+
+    async def metrics_text(self, request: Request) -> Response:
+        return Response(self.metrics.render(), media_type=CONTENT_TYPE)
+
+    async def keys_create(self, request: Request) -> Response:
+        return await self.keys.create(request)
+
+    async def keys_list(self, request: Request) -> Response:
+        return await self.keys.list(request)
+
+    async def keys_revoke(self, request: Request) -> Response:
+        return await self.keys.revoke(request)
+
+
+def _router_url() -> str:
+    import os
+
+    return os.environ.get(ROUTER_URL_ENV) or ROUTER_URL
+
+
+def _warm_up(router_url: str) -> None:
+    """Load what pricing needs before the first request wants it: the router catalog (fetched
+    when the cache is stale, kept when the router is unreachable) and genai-prices."""
+    from hfgate.catalog import load_catalog
+
+    try:
+        load_catalog(base_url=router_url, offline_ok=True, timeout=10.0)
+    except Exception as exc:  # noqa: BLE001 - prices stay unknown; requests still work
+        log.warning("could not load the router catalog from %s: %s", router_url, exc)
+    with contextlib.suppress(Exception):
+        import genai_prices  # noqa: F401
+
+
+def _error(exc: Exception) -> Response:
+    failure = classify(exc)
+    body = openai_error(failure.status, failure.message, failure.param, failure.code)
+    return JSONResponse(body, status_code=failure.status, headers=failure.headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    message = f"No route {request.url.path}; see /v1/models, /v1/chat/completions, ..."
+    return JSONResponse(openai_error(404, message, None, "not_found"), 404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    message = f"{request.method} is not allowed on {request.url.path}."
+    return JSONResponse(openai_error(405, message, None, "method_not_allowed"), 405)

@@ -1,0 +1,338 @@
+"""One client request, start to finish: authenticate, parse the client's API, check the key's
+models and limits, call the upstream (with fallbacks), record usage, answer in the client's
+API. The usage row is committed before the answer's last byte leaves, so a client that got a
+complete answer always has its row, even if the gateway dies a moment later.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
+
+from hfgate.gateway.auth import Authenticator, Caller
+from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError, StreamRenderer
+from hfgate.gateway.errors import GatewayError, classify
+from hfgate.gateway.keys import allows
+from hfgate.gateway.metrics import Metrics
+from hfgate.gateway.store import Store, UsageRow
+from hfgate.gateway.upstream import Candidate, Upstreams
+from hfgate.types import StepFinish, StepResult, StreamEvent, TextResult
+
+log = logging.getLogger("hfgate.gateway")
+
+CLIENT_CLOSED = 499
+"""nginx's status for a client that hung up before the answer was complete."""
+
+
+@dataclass(slots=True)
+class Ticket:
+    """What the usage row needs, filled in as the request goes."""
+
+    api: str
+    started: float
+    clock: float
+    request_id: str
+    caller: Caller | None = None
+    model: str = ""
+    stream: bool = False
+
+    def row(
+        self,
+        status: int,
+        *,
+        candidate: Candidate | None = None,
+        step: StepResult | None = None,
+        error: str | None = None,
+    ) -> UsageRow:
+        usage = step.usage if step is not None else None
+        provider = None
+        if step is not None and step.meta.provider:
+            provider = step.meta.provider
+        elif candidate is not None:
+            provider = candidate.provider
+        return UsageRow(
+            at=self.started,
+            key_id=self.caller.key.id if self.caller and self.caller.key else None,
+            model=self.model,
+            served_model=candidate.name if candidate else None,
+            provider=provider,
+            api=self.api,
+            status=status,
+            input_tokens=usage.input_tokens if usage else None,
+            output_tokens=usage.output_tokens if usage else None,
+            cached_tokens=usage.cached_input_tokens if usage else None,
+            reasoning_tokens=usage.reasoning_tokens if usage else None,
+            cost_usd=_cost(candidate, step) if candidate and step else None,
+            latency_ms=(time.perf_counter() - self.clock) * 1000,
+            request_id=self.request_id,
+            error=error,
+            stream=self.stream,
+        )
+
+
+def _cost(candidate: Candidate, step: StepResult) -> float | None:
+    """The library's own pricing: the router catalog for router models, genai-prices for
+    other APIs, 0 for the embedded model."""
+    route = candidate.route
+    result = TextResult(
+        steps=(step,),
+        usage=step.usage,
+        priced_by=route.priced_by,
+        requested_model=route.model,
+        api_url=route.api_url,
+        api_provider=route.price_provider,
+    )
+    return result.cost
+
+
+class Exchanges:
+    """The request pipeline shared by the three client APIs."""
+
+    def __init__(
+        self,
+        store: Store,
+        upstreams: Upstreams,
+        auth: Authenticator,
+        metrics: Metrics,
+        *,
+        max_body_bytes: int,
+    ) -> None:
+        self.store = store
+        self.upstreams = upstreams
+        self.auth = auth
+        self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
+
+    async def handle(self, request: Request, dialect: Dialect) -> Response:
+        ticket = Ticket(dialect.name, time.time(), time.perf_counter(), secrets.token_hex(12))
+        try:
+            ticket.caller = await self.auth.caller(request.headers)
+            inbound = dialect.parse_request(await read_json(request, self.max_body_bytes))
+            ticket.model = inbound.request.model
+            ticket.stream = inbound.stream
+            candidates = self._candidates(ticket.caller, ticket.model)
+            await self._admit(ticket.caller)
+            if inbound.stream:
+                return await self._stream(ticket, dialect, inbound, candidates)
+            candidate, step = await self.upstreams.complete(candidates, inbound, dialect.name)
+            body = dialect.render_response(step, _info(ticket, candidate))
+            # No row, no answer: a complete answer always has its usage row.
+            await self._record(ticket.row(200, candidate=candidate, step=step), ticket.caller)
+        except Exception as exc:  # noqa: BLE001 - every failure is answered in the client's API
+            return await self._failed(ticket, dialect, exc)
+        return _json(body, 200, _served_headers(ticket, candidate, step))
+
+    def _candidates(self, caller: Caller, model: str) -> list[Candidate]:
+        if caller.key is not None and not allows(caller.key.models, model):
+            allowed = ", ".join(caller.key.models)
+            raise GatewayError(
+                403,
+                f"This key may not use model {model!r}; it may use: {allowed}.",
+                code="model_not_allowed",
+            )
+        return self.upstreams.candidates(model)
+
+    async def _admit(self, caller: Caller) -> None:
+        if caller.key is None:
+            return
+        admission = await self.store.admit(caller.key, time.time())
+        if admission.ok:
+            return
+        if admission.reason == "rate":
+            wait = max(1, int(-(-(admission.retry_after or 1) // 1)))
+            raise GatewayError(
+                429,
+                f"Rate limit of this key reached: {caller.key.rpm} requests per minute. "
+                f"Retry in {wait} s.",
+                code="rate_limit_exceeded",
+                headers={"retry-after": str(wait)},
+            )
+        if admission.reason == "budget":
+            raise GatewayError(
+                402,
+                f"Budget of this key used up: ${admission.spent_usd:.4f} spent of "
+                f"${caller.key.budget_usd:.2f}. Ask the gateway's operator for a new key.",
+                code="budget_exceeded",
+                headers={"x-should-retry": "false"},
+            )
+        raise GatewayError(401, "This API key has been revoked.", code="revoked_api_key")
+
+    async def _stream(
+        self, ticket: Ticket, dialect: Dialect, inbound: Inbound, candidates: list[Candidate]
+    ) -> Response:
+        candidate, first, rest = await self.upstreams.open_stream(candidates, inbound, dialect.name)
+        renderer = _renderer(dialect, _info(ticket, candidate), inbound)
+        frames = self._frames(ticket, candidate, renderer, first, rest)
+        headers = {**_served_headers(ticket, candidate, None), **_SSE_HEADERS}
+        return ClosingStream(frames, headers=headers, media_type="text/event-stream")
+
+    async def _frames(
+        self,
+        ticket: Ticket,
+        candidate: Candidate,
+        renderer: StreamRenderer,
+        first: StreamEvent | None,
+        rest: AsyncIterator[StreamEvent],
+    ) -> AsyncIterator[str]:
+        recorded = False
+        step: StepResult | None = None
+        try:
+            yield "".join(renderer.start())
+            async with aclosing(_chain(first, rest)) as events:  # type: ignore[type-var]
+                async for event in events:
+                    if isinstance(event, StepFinish):
+                        step = event.step
+                    frames = renderer.event(event)
+                    if frames:
+                        yield "".join(frames)
+            recorded = True
+            await self._record(ticket.row(200, candidate=candidate, step=step), ticket.caller)
+            yield "".join(renderer.finish())
+        except Exception as exc:  # noqa: BLE001 - mid-stream: the client's API's error frame
+            failure = classify(exc)
+            if not recorded:
+                recorded = True
+                row = ticket.row(failure.status, candidate=candidate, error=failure.error)
+                await self._record_quietly(row, ticket.caller)
+            yield "".join(renderer.error(failure.status, failure.message, failure.code))
+        finally:
+            if not recorded:  # the client hung up: the upstream call is already cancelled
+                row = ticket.row(
+                    CLIENT_CLOSED, candidate=candidate, step=step, error="ClientDisconnected"
+                )
+                with anyio.CancelScope(shield=True):
+                    await self._record_quietly(row, ticket.caller)
+
+    async def _failed(self, ticket: Ticket, dialect: Dialect, exc: Exception) -> Response:
+        failure = classify(exc)
+        if ticket.caller is not None:  # unauthenticated requests belong to no key: not stored
+            row = ticket.row(failure.status, error=failure.error)
+            try:
+                await self._record(row, ticket.caller)
+            except Exception as unrecorded:  # noqa: BLE001 - the error answer still goes out
+                failure = classify(unrecorded)
+        else:
+            self.metrics.observe(ticket.row(failure.status, error=failure.error), "-")
+        body = dialect.render_error(failure.status, failure.message, failure.param, failure.code)
+        headers = {"x-request-id": ticket.request_id, "request-id": ticket.request_id}
+        return _json(body, failure.status, {**headers, **failure.headers})
+
+    async def _record(self, row: UsageRow, caller: Caller | None) -> None:
+        await self.store.record(row)
+        self.metrics.observe(row, caller.name if caller else "-")
+
+    async def _record_quietly(self, row: UsageRow, caller: Caller | None) -> None:
+        """Record where nothing can be answered any more (the stream is failing or gone)."""
+        try:
+            await self._record(row, caller)
+        except Exception as exc:  # noqa: BLE001 - logged: there is no one left to tell
+            log.error("usage row of request %s not recorded: %s", row.request_id, exc)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The body as JSON, refusing a wrong content type, a body over `limit` bytes (before
+    reading it when Content-Length says so) and malformed JSON, each with its own status."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise RequestError(
+            f"Content-Type must be application/json, not {kind or 'missing'!r}.", status=415
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        raise RequestError("The client disconnected while sending its request.") from exc
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError as exc:
+        raise RequestError(f"The body is not valid JSON: {exc}.") from exc
+
+
+def _too_large(limit: int) -> RequestError:
+    return RequestError(
+        f"The request body is larger than this gateway accepts ({limit // 1024} KiB).",
+        status=413,
+    )
+
+
+def _renderer(dialect: Dialect, info: ReplyInfo, inbound: Inbound) -> StreamRenderer:
+    if dialect.name == "chat":  # only chat completions makes usage optional
+        make: Callable[..., StreamRenderer] = dialect.stream_renderer
+        return make(info, include_usage=inbound.include_usage)
+    return dialect.stream_renderer(info)
+
+
+async def _chain(
+    first: StreamEvent | None, rest: AsyncIterator[StreamEvent]
+) -> AsyncIterator[StreamEvent]:
+    try:
+        if first is not None:
+            yield first
+        async for event in rest:
+            yield event
+    finally:
+        close = getattr(rest, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _info(ticket: Ticket, candidate: Candidate) -> ReplyInfo:
+    return ReplyInfo(ticket.request_id, candidate.name, int(ticket.started))
+
+
+def _served_headers(
+    ticket: Ticket, candidate: Candidate, step: StepResult | None
+) -> dict[str, str]:
+    """Which model and provider answered (a fallback may have), and the ids to quote."""
+    headers = {
+        "x-request-id": ticket.request_id,
+        "request-id": ticket.request_id,
+        "x-hfgate-model": candidate.name,
+    }
+    provider = (step.meta.provider if step else None) or candidate.provider
+    if provider:
+        headers["x-hfgate-provider"] = provider
+    if step is not None and step.meta.request_id:
+        headers["x-upstream-request-id"] = step.meta.request_id
+    return headers
+
+
+_SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+
+
+def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(content, status, headers, media_type="application/json")
+
+
+class ClosingStream(StreamingResponse):
+    """A streaming response that always closes its frame generator, so the generator's
+    `finally` (recording usage, closing the upstream call) runs at once when the client
+    hangs up, not whenever the garbage collector gets to it."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            close = getattr(self.body_iterator, "aclose", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await close()

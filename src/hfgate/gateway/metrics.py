@@ -1,0 +1,60 @@
+"""`GET /metrics`: Prometheus text for one gateway process (scrape every replica). Fed from
+the same `UsageRow` the database gets, so the two never disagree."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from hfgate.gateway.store import UsageRow
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+_TOKEN_KINDS = ("input", "output", "cached", "reasoning")
+
+
+class Metrics:
+    """Counters for requests, errors, tokens and cost, and a latency histogram, labelled by
+    model, provider and key name (never the key itself)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        labels = ("api", "model", "provider", "key")
+        self.requests = Counter(
+            "hfgate_requests", "Requests answered, by HTTP status.", (*labels, "status"),
+            registry=self.registry,
+        )  # fmt: skip
+        self.errors = Counter(
+            "hfgate_errors", "Failed requests, by error class.", (*labels, "error"),
+            registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "hfgate_request_duration_seconds", "Time from request to the end of the answer.",
+            ("api", "model", "provider"), buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.tokens = Counter(
+            "hfgate_tokens", "Tokens, by kind (cached and reasoning are parts of input and "
+            "output).", ("model", "provider", "key", "kind"), registry=self.registry,
+        )  # fmt: skip
+        self.cost = Counter(
+            "hfgate_cost_usd", "Cost in US dollars of priced requests.",
+            ("model", "provider", "key"), registry=self.registry,
+        )  # fmt: skip
+
+    def observe(self, row: UsageRow, key_name: str) -> None:
+        model = row.served_model or row.model
+        provider = row.provider or ""
+        labels = (row.api, model, provider, key_name)
+        self.requests.labels(*labels, str(row.status)).inc()
+        if row.error:
+            self.errors.labels(*labels, row.error).inc()
+        self.latency.labels(row.api, model, provider).observe(row.latency_ms / 1000)
+        counts = (row.input_tokens, row.output_tokens, row.cached_tokens, row.reasoning_tokens)
+        for kind, count in zip(_TOKEN_KINDS, counts, strict=True):
+            if count:
+                self.tokens.labels(model, provider, key_name, kind).inc(count)
+        if row.cost_usd:
+            self.cost.labels(model, provider, key_name).inc(row.cost_usd)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,80 @@
+"""Fixtures of the gateway tests (imported by conftest.py): the router emulator as the
+upstream for Hugging Face ids, a settings file for named models, and a running gateway, once
+on SQLite and once on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway_harness import MASTER, Gateway, gateway_in_thread
+
+from hfgate.gateway.config import GatewayConfig
+from hfgate.testing import AnthropicEmulator, OpenAIEmulator, RouterEmulator
+
+HF_KEY = "hf_gateway_upstream_key"
+
+WriteModels = Callable[..., Path]
+
+
+@pytest.fixture
+def upstream(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RouterEmulator]:
+    """The HF router emulator, with the gateway's own HF key in the environment (and a
+    catalog cache of this test's own)."""
+    from hfgate.catalog import CACHE_DIR_ENV
+
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_TOKEN", HF_KEY)
+    with RouterEmulator(require_auth=True) as router:
+        monkeypatch.setenv("HFGATE_ROUTER_URL", router.base_url)
+        yield router
+
+
+@pytest.fixture
+def anthropic_upstream() -> Iterator[AnthropicEmulator]:
+    with AnthropicEmulator(require_auth=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def openai_upstream() -> Iterator[OpenAIEmulator]:
+    with OpenAIEmulator(require_auth=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def write_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteModels:
+    """Write the gateway's settings file (`customModels`), read per request."""
+    path = tmp_path / "settings.json"
+    monkeypatch.setenv("HFGATE_SETTINGS", str(path))
+
+    def write(*models: dict[str, Any]) -> Path:
+        path.write_text(json.dumps({"customModels": list(models)}))
+        return path
+
+    write()
+    return write
+
+
+@pytest.fixture
+def gateway(
+    upstream: RouterEmulator, write_models: WriteModels, store_url: str, tmp_path: Path
+) -> Iterator[Gateway]:
+    """A gateway in front of the router emulator, once per database backend. The router's
+    price catalog is loaded before the first request, as `hfgate serve` does at start-up."""
+    from hfgate.catalog import load_catalog
+
+    load_catalog(base_url=upstream.base_url)
+    config = GatewayConfig(
+        database_url=store_url,
+        master_key=MASTER,
+        router_url=upstream.base_url,
+        refresh_catalog=False,
+        max_body_bytes=256 * 1024,
+        upstream_retries=0,  # the library's retries have tests of their own
+    )
+    with gateway_in_thread(config) as running:
+        yield running
