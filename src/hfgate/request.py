@@ -63,6 +63,8 @@ def to_response_format(value: Any) -> ResponseFormat | None:
         kind = value.get("type")
         if kind == "json_schema" and isinstance(value.get("json_schema"), Mapping):
             spec = value["json_schema"]
+            if not isinstance(spec.get("schema"), Mapping):
+                raise ConfigError("response_format.json_schema needs a `schema` object.")
             return JsonSchemaFormat(
                 spec.get("name", "response"), spec["schema"], spec.get("strict")
             )

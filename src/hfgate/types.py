@@ -226,6 +226,16 @@ class ReasoningDelta:
     type: Literal["reasoning-delta"] = "reasoning-delta"
 
 
+@dataclass(frozen=True, slots=True)
+class ReasoningItem:
+    """A finished reasoning block as the wire sent it: Anthropic's `thinking` block with its
+    signature, or a `redacted_thinking` block. Its text already streamed as `ReasoningDelta`s;
+    this is what a client must send back verbatim in a tool loop (the gateway relays it)."""
+
+    item: Mapping[str, Any]
+    type: Literal["reasoning-item"] = "reasoning-item"
+
+
 @dataclass(slots=True)
 class ToolCallDelta:
     """A fragment of a tool call's JSON arguments as it streams; `id` and `name` are set on
@@ -281,6 +291,7 @@ class Finish:
 StreamEvent = (
     TextDelta
     | ReasoningDelta
+    | ReasoningItem
     | ToolCallDelta
     | ToolCallEvent
     | ToolResultEvent

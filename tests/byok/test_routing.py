@@ -140,7 +140,8 @@ def test_extra_headers_may_replace_the_authorization_header(
 
 
 def _unified(stream: hfgate.TextStream) -> tuple[list[str], str, str | None, int | None]:
-    kinds = [e.type for e in stream]
+    # A reasoning-item carries one wire's replay data (Anthropic's signed thinking block).
+    kinds = [e.type for e in stream if e.type != "reasoning-item"]
     r = stream.result
     return (
         [k for i, k in enumerate(kinds) if i == 0 or kinds[i - 1] != k],

@@ -223,3 +223,42 @@ def test_x_api_key_and_bearer_both_work(gateway: Gateway, upstream: RouterEmulat
                             headers={**headers, "anthropic-version": "2023-06-01"})  # fmt: skip
         assert answer.status_code == 200, answer.text
     assert MASTER  # the master key also works, tested throughout
+
+
+def test_streamed_thinking_keeps_its_signature_for_the_tool_loop(
+    gateway: Gateway, anthropic_upstream: AnthropicEmulator, claude: str
+) -> None:
+    """Claude Code's loop: thinking, then a tool call, streamed; the thinking block must come
+    back signed, since Anthropic refuses a thinking tool loop with an unsigned block."""
+    anthropic_upstream.push(
+        Reply.tool_calls(
+            [ToolCallSpec("ls", {"path": "."}, id="toolu_1")],
+            reasoning="List first.",
+            thinking_signature="sig-xyz",
+        ),  # fmt: skip
+        Reply.text("Done."),
+    )
+    client = gateway.anthropic()
+    tools: list[Any] = [{"name": "ls", "input_schema": {"type": "object"}}]
+    with client.messages.stream(
+        model=claude, max_tokens=4000, tools=tools,
+        thinking={"type": "enabled", "budget_tokens": 2000},
+        messages=[{"role": "user", "content": "What is here?"}],
+    ) as stream:  # fmt: skip
+        first = stream.get_final_message()
+    thinking = first.content[0]
+    assert (thinking.type, getattr(thinking, "signature", None)) == ("thinking", "sig-xyz")
+    assert first.content[1].type == "tool_use"
+
+    client.messages.create(
+        model=claude, max_tokens=4000, tools=tools,
+        thinking={"type": "enabled", "budget_tokens": 2000},
+        messages=[
+            {"role": "user", "content": "What is here?"},
+            {"role": "assistant", "content": [b.model_dump() for b in first.content]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_1", "content": "a.txt"}]},
+        ],
+    )  # fmt: skip
+    replayed = anthropic_upstream.requests[-1].json["messages"][1]["content"][0]
+    assert replayed == {"type": "thinking", "thinking": "List first.", "signature": "sig-xyz"}

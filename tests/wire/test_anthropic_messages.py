@@ -23,6 +23,7 @@ from hfgate.types import (
     ImagePart,
     Message,
     ReasoningDelta,
+    ReasoningItem,
     ResponseMeta,
     TextDelta,
     TextPart,
@@ -304,6 +305,7 @@ def test_stream_accumulates_thinking_text_and_split_tool_input() -> None:
     out = [e for event in events for e in acc.feed(event)]
     assert out == [
         ReasoningDelta("Hmm."),
+        ReasoningItem({"type": "thinking", "thinking": "Hmm.", "signature": "abc"}),
         TextDelta("Hi"),
         ToolCallDelta(0, "", "toolu_1", "weather"),
         ToolCallDelta(0, '{"city": '),

@@ -23,6 +23,7 @@ from hfgate.types import (
     ImagePart,
     Message,
     ReasoningDelta,
+    ReasoningItem,
     ResponseMeta,
     StepResult,
     StreamEvent,
@@ -344,6 +345,10 @@ class EventAccumulator:
             self._stop = _object(event.get("delta")).get("stop_reason") or self._stop
             usage = _object(event.get("usage"))
             self._usage.update({k: v for k, v in usage.items() if v is not None})
+        elif kind == "content_block_stop":
+            block = self._blocks.get(index)
+            if block is not None and block.get("type") in _THINKING:
+                return [ReasoningItem(dict(block))]  # signed and complete: replayable now
         elif kind == "error":
             raise body_error(event, self.meta)
         return []

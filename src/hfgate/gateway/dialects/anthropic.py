@@ -22,6 +22,7 @@ from hfgate.types import (
     Message,
     Part,
     ReasoningDelta,
+    ReasoningItem,
     StepFinish,
     StepResult,
     StreamEvent,
@@ -417,9 +418,8 @@ class EventRenderer:
 
     Usage is only known at the end: `message_start` carries zeros and `message_delta` the real
     counts, input and cache included; both the SDK's `accumulate_event` and hfgate's own
-    `EventAccumulator` take them from there. A thinking block gets its `signature_delta` only
-    when it is still open at `StepFinish` (the step's items carry the signatures); one closed
-    earlier, by text or a tool call, goes out unsigned."""
+    `EventAccumulator` take them from there. A thinking block gets its `signature_delta` when
+    the upstream's block ends (`ReasoningItem`, from an Anthropic upstream), else unsigned."""
 
     def __init__(self, info: ReplyInfo) -> None:
         self.info = info
@@ -437,6 +437,8 @@ class EventRenderer:
             return self._text("text", "text_delta", event.text)
         if isinstance(event, ReasoningDelta):
             return self._text("thinking", "thinking_delta", event.text)
+        if isinstance(event, ReasoningItem):
+            return self._reasoning_item(event.item)
         if isinstance(event, ToolCallDelta):
             return self._tool_delta(event)
         if isinstance(event, ToolCallEvent):
@@ -460,6 +462,17 @@ class EventRenderer:
             frames = self._open_block(kind, block)
         frames.append(_delta(self._index, delta, kind, text))
         return frames
+
+    def _reasoning_item(self, item: Mapping[str, Any]) -> list[str]:
+        """An upstream block finished: sign the thinking block its deltas opened (a client in
+        a tool loop must send it back signed), or relay a redacted block whole."""
+        kind = item.get("type")
+        if kind == "thinking" and self._open == "thinking":
+            return self._close(str(item.get("signature") or "") or None)
+        if kind not in _THINKING:
+            return []
+        frames = self._open_block("item", dict(item))
+        return [*frames, *self._close()]
 
     def _tool_delta(self, delta: ToolCallDelta) -> list[str]:
         frames: list[str] = []
