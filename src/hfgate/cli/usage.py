@@ -32,11 +32,12 @@ def usage(by: str, days: float | None, database_url: str | None, as_json: bool) 
         click.echo("No gateway requests recorded yet.")
         return
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from hfgate.cli.render import count, usd
 
-    table = Table(by, "requests", "errors", "input", "output", "cached", "reasoning", "cost")
+    group = Column(by, overflow="fold")  # model ids are long: wrap them, never cut
+    table = Table(group, "requests", "errors", "input", "output", "cached", "reasoning", "cost")
     for t in totals:
         table.add_row(
             t.group,
