@@ -7,10 +7,12 @@ Streams yield deltas and end with a `StepFinish` carrying the assembled step.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any, Protocol
 
 from hfgate.endpoint import Endpoint, RetryPolicy
+from hfgate.errors import StreamError
+from hfgate.http_errors import redacted
 from hfgate.request import ChatRequest
 from hfgate.transport import AsyncTransport, Call, SyncTransport
 from hfgate.types import (
@@ -52,6 +54,8 @@ class _HttpBase:
         self.headers = headers
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
+        self.meta: ResponseMeta | None = None
+        """Who is answering the current stream (set when its headers arrive)."""
 
     def _call(self, req: ChatRequest, *, stream: bool) -> Call:
         body = self.wire.build_body(req, stream=stream)
@@ -82,11 +86,20 @@ class HttpChat(_HttpBase):
 
     def complete(self, req: ChatRequest) -> StepResult:
         body, meta = self.transport.post_json(self._call(req, stream=False))
-        return self.wire.parse_response(body, _with_model(meta, req))
+        try:
+            return self.wire.parse_response(body, _with_model(meta, req))
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
 
     def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
+        try:
+            yield from self._stream(req)
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+
+    def _stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
         with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
-            meta = _with_model(meta, req)
+            meta = self.meta = _with_model(meta, req)
             acc = self.wire.accumulator(meta)
             for chunk in chunks:
                 if "__complete__" in chunk:
@@ -107,11 +120,24 @@ class AsyncHttpChat(_HttpBase):
 
     async def complete(self, req: ChatRequest) -> StepResult:
         body, meta = await self.transport.post_json(self._call(req, stream=False))
-        return self.wire.parse_response(body, _with_model(meta, req))
+        try:
+            return self.wire.parse_response(body, _with_model(meta, req))
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
 
     async def stream(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
+        events = self._stream(req)
+        try:
+            async for event in events:
+                yield event
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+        finally:
+            await events.aclose()  # closes the HTTP stream now, not whenever GC runs
+
+    async def _stream(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         async with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
-            meta = _with_model(meta, req)
+            meta = self.meta = _with_model(meta, req)
             acc = self.wire.accumulator(meta)
             async for chunk in chunks:
                 if "__complete__" in chunk:

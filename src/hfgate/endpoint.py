@@ -12,7 +12,11 @@ from hfgate.errors import APIConnectionError, APIStatusError, HfgateError
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 """529 is Anthropic's "overloaded"."""
-_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
+_PLAIN_HEADERS = frozenset(
+    {"accept", "anthropic-beta", "anthropic-version", "content-type", "user-agent", "x-hf-bill-to"}
+)
+"""Headers known to hold no secret; any other header set by hand (a settings model's
+`extraHeaders`: `X-Secret-Token`, a proxy's key) is treated as a credential."""
 MAX_RETRY_AFTER = 60.0
 """A server asking us to wait longer than this gets its error raised instead of a long sleep."""
 
@@ -40,7 +44,7 @@ class Endpoint:
         header set by hand (a settings model's `extraHeaders`)."""
         found = [self.key.secret] if self.key else []
         for name, value in self.headers.items():
-            if name.lower() in _CREDENTIAL_HEADERS:
+            if name.lower() not in _PLAIN_HEADERS:
                 found.append(value)
                 found.append(value.split(" ", 1)[-1])  # the token behind "Bearer "
         return tuple(found)

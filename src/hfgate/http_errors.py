@@ -22,6 +22,7 @@ from hfgate.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    StreamError,
     error_class_for,
 )
 from hfgate.types import ResponseMeta
@@ -144,3 +145,19 @@ def json_body(response: httpx.Response, endpoint: Endpoint) -> Any:
 
 
 # --- async face: the same, awaiting ----------------------------------------------------------
+
+
+def redacted(exc: StreamError, endpoint: Endpoint) -> StreamError:
+    """An error a server reported inside a 200 answer, with this endpoint's credentials
+    removed from its message and body (the wire modules that parse it know no keys)."""
+    secrets = endpoint.secrets()
+    if not secrets:
+        return exc
+    return StreamError(
+        redact(exc.message, secrets),
+        provider=exc.provider,
+        request_id=exc.request_id,
+        code=exc.code,
+        body=_redacted_body(exc.body, secrets) if exc.body is not None else None,
+        hf=exc.hf,
+    )

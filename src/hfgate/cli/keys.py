@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -58,6 +59,8 @@ def create(
     """Make a key and print it (once: it cannot be shown again)."""
     from hfgate.gateway.keys import key_json, make_key
 
+    if budget_usd is not None and not math.isfinite(budget_usd):
+        raise click.BadParameter("must be a finite number of dollars", param_hint="--budget-usd")
     new = make_key(name, models=models.split(","), rpm=rpm, budget_usd=budget_usd)
     with_store(database_url, lambda store: store.create_key(new.record))
     if as_json:

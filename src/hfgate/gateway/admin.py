@@ -3,6 +3,7 @@ operations as `hfgate keys ...`). Answers use OpenAI's error format, like `/v1/m
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -78,7 +79,10 @@ def parse_new_key(body: Any) -> tuple[str, list[str], int | None, float | None]:
         raise RequestError("`rpm` must be a positive integer.", param="rpm")
     budget = body.get("budget_usd")
     if budget is not None and (
-        not isinstance(budget, int | float) or isinstance(budget, bool) or budget < 0
+        not isinstance(budget, int | float)
+        or isinstance(budget, bool)
+        or not math.isfinite(budget)
+        or budget < 0
     ):
         raise RequestError("`budget_usd` must be a number ≥ 0.", param="budget_usd")
     return name.strip(), models, rpm, None if budget is None else float(budget)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,8 +21,8 @@ from hfgate.gateway.admin import KeysAPI
 from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.config import GatewayConfig
 from hfgate.gateway.dialects import Dialect, anthropic, openai_chat, openai_responses
-from hfgate.gateway.dialects._errors import openai_error
-from hfgate.gateway.errors import classify
+from hfgate.gateway.dialects._errors import anthropic_error, openai_error
+from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.exchange import Exchanges
 from hfgate.gateway.listing import anthropic_list, model_names, openai_list
 from hfgate.gateway.metrics import CONTENT_TYPE, Metrics
@@ -91,8 +91,8 @@ class _State:
             max_body_bytes=self.config.max_body_bytes,
         )
         self.keys = KeysAPI(store, self.auth)
-        if self.config.refresh_catalog:
-            threading.Thread(target=_warm_up, args=(self.router_url,), daemon=True).start()
+        if self.config.refresh_catalog:  # prices first: budgets need them from request one
+            await anyio.to_thread.run_sync(_warm_up, self.router_url)
         try:
             yield
         finally:
@@ -107,13 +107,18 @@ class _State:
         return handle
 
     async def models(self, request: Request) -> Response:
+        anthropic_client = "anthropic-version" in request.headers
         try:
             caller = await self.auth.caller(request.headers)
+            if caller.key is not None:  # the cache cannot know of a revocation: ask
+                current = await self.store.get_key(caller.key.id)
+                if current is None or current.revoked_at is not None:
+                    raise GatewayError(401, "This API key has been revoked.", code="revoked")
         except Exception as exc:  # noqa: BLE001
-            return _error(exc)
+            return _error(exc, anthropic_client)
         patterns = caller.key.models if caller.key is not None else ()
         names = model_names(self.router_url, patterns)
-        if "anthropic-version" in request.headers:
+        if anthropic_client:
             stamp = datetime.fromtimestamp(0, UTC).isoformat().replace("+00:00", "Z")
             return JSONResponse(anthropic_list(names, stamp))
         return JSONResponse(openai_list(names, 0))
@@ -160,9 +165,10 @@ def _warm_up(router_url: str) -> None:
         import genai_prices  # noqa: F401
 
 
-def _error(exc: Exception) -> Response:
+def _error(exc: Exception, anthropic_client: bool = False) -> Response:
     failure = classify(exc)
-    body = openai_error(failure.status, failure.message, failure.param, failure.code)
+    render = anthropic_error if anthropic_client else openai_error
+    body = render(failure.status, failure.message, failure.param, failure.code)
     return JSONResponse(body, status_code=failure.status, headers=failure.headers)
 
 

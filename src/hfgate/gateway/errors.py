@@ -1,22 +1,27 @@
 """Every failure of a gateway request as one value: the status, message and code the client
 sees (in its own API's error format), and the error class the usage row records.
 
-The mapping, in one table-like function (`classify`):
+Clients are not the operator: messages about the gateway's own set-up (settings files, key
+variables, upstream URLs, what an upstream said about the gateway's key) go to the log, and
+the client gets a plain sentence. The mapping, in one function (`classify`):
+
     RequestError (bad body) ........... its own status (400, 413, 415)
     GatewayError (auth, limits, ...) .. its own status (401, 402, 403, 429)
     InvalidModelError ................. 404 model_not_found
-    MissingKeyError ................... 500, not retried: the gateway itself lacks a key
-    ConfigError ....................... 400 (a settings model that cannot take this request)
-    upstream 401/403 .................. 502: the gateway's own key was refused, not the client's
+    MissingKeyError ................... 404 model_not_available: no key for that API here
+    SettingsError ..................... 500, not retried: a broken settings entry
+    ConfigError ....................... 400 (a model that cannot take this request)
+    upstream 401/402/403 .............. 502, not retried: the gateway's own key or credit
     other upstream statuses ........... passed through, with the upstream's message
     connection error / timeout ........ 502 / 504
-    error inside a stream ............. 502
+    error inside a 200 answer ......... by its code: 400, 429, 503, else 502
     the gateway's database failing .... 503
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -31,6 +36,7 @@ from hfgate.errors import (
     StreamError,
 )
 from hfgate.gateway.dialects import RequestError
+from hfgate.settings import SettingsError
 
 log = logging.getLogger("hfgate.gateway")
 
@@ -64,40 +70,62 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-_DATABASE_DRIVERS = frozenset({"sqlite3", "psycopg", "psycopg_pool"})
 _NO_RETRY = {"x-should-retry": "false"}
 """Read by the openai and anthropic SDKs: do not retry what retrying cannot fix."""
+_DATABASE_DRIVERS = frozenset({"sqlite3", "psycopg", "psycopg_pool"})
+_PATH = re.compile(r"(?:~|/)[^\s,;:()\"']*/[^\s,;:()\"']+")
+_STREAM_STATUS = {
+    "validation": 400,
+    "invalid_request": 400,
+    "invalid_request_error": 400,
+    "rate_limit": 429,
+    "rate_limit_error": 429,
+    "rate_limit_exceeded": 429,
+    "overloaded": 503,
+    "overloaded_error": 503,
+}
 
 
-def classify(exc: BaseException) -> Failure:
+def classify(exc: BaseException, model: str = "") -> Failure:
+    """`model` is the name the client asked for, to name in messages."""
     name = type(exc).__name__
     if isinstance(exc, RequestError):
         return Failure(exc.status, exc.message, name, exc.code, exc.param)
     if isinstance(exc, GatewayError):
         return Failure(exc.status, exc.message, name, exc.code, headers=exc.headers)
     if isinstance(exc, InvalidModelError):
-        return Failure(404, str(exc), name, "model_not_found", "model")
+        message = f"Unknown model {model!r}; GET /v1/models lists the models this key may use."
+        return Failure(404, message, name, "model_not_found", "model")
     if isinstance(exc, MissingKeyError):
-        message = f"The gateway has no key for this model's API. {exc}"
-        return Failure(500, message, name, "upstream_key_missing", headers=_NO_RETRY)
+        log.error("model %r: %s", model, exc)
+        message = f"Model {model!r} is not available on this gateway (no key for its API)."
+        return Failure(404, message, name, "model_not_available", "model")
+    if isinstance(exc, SettingsError):
+        log.error("model %r: %s", model, exc)
+        message = f"Model {model!r} is misconfigured on this gateway; its log says why."
+        return Failure(500, message, name, "model_misconfigured", headers=_NO_RETRY)
     if isinstance(exc, ConfigError):
-        return Failure(400, str(exc), name)
+        return Failure(400, _PATH.sub("<settings>", str(exc)), name)
     if isinstance(exc, APIStatusError):
         return _upstream(exc)
     if isinstance(exc, StreamError):
-        return Failure(502, f"The upstream stream failed: {exc.message}", name, exc.code)
+        status = _STREAM_STATUS.get(exc.code or "", 502)
+        return Failure(status, exc.message, name, exc.code)
     if isinstance(exc, APITimeoutError):
-        return Failure(504, f"The upstream timed out: {exc.message}", name)
+        log.warning("upstream timeout for %r: %s", model, exc.message)
+        return Failure(504, f"The upstream of {model!r} timed out.", name)
     if isinstance(exc, APIConnectionError):
-        return Failure(502, f"The upstream could not be reached: {exc.message}", name)
+        log.warning("upstream unreachable for %r: %s", model, exc.message)
+        return Failure(502, f"The upstream of {model!r} could not be reached.", name)
     if type(exc).__module__.split(".")[0] in _DATABASE_DRIVERS:
-        log.error("database error: %s", exc)  # the message holds no password: drivers redact
+        log.error("database error: %s", exc)
         return Failure(503, "The gateway's database is unavailable; try again shortly.", name)
     log.exception("unexpected error in a gateway request", exc_info=exc)
     return Failure(500, "Internal error in the gateway; its log has the details.", name)
 
 
 def _upstream(exc: APIStatusError) -> Failure:
+    name = type(exc).__name__
     # The router says "model not supported" with a 400; the library knows it means 404.
     status = 404 if isinstance(exc, NotFoundError) else exc.status or 502
     headers = {}
@@ -105,8 +133,20 @@ def _upstream(exc: APIStatusError) -> Failure:
         headers["retry-after"] = str(max(1, round(exc.retry_after)))
     if exc.request_id:
         headers["x-upstream-request-id"] = exc.request_id
-    who = f" ({exc.provider})" if exc.provider else ""
-    if status in (401, 403):
-        message = f"The upstream{who} refused the gateway's credentials: {exc.message}"
-        return Failure(502, message, type(exc).__name__, exc.code, headers={**headers, **_NO_RETRY})
-    return Failure(status, exc.message, type(exc).__name__, exc.code, headers=headers)
+    if status in (401, 402, 403):  # about the gateway's key or credit, not the client's
+        log.error("upstream %s refused the gateway (%s): %s", exc.provider, status, exc.message)
+        who = f" ({exc.provider})" if exc.provider else ""
+        message = f"The upstream{who} refused this gateway's credentials or credit ({status})."
+        return Failure(502, message, name, exc.code, headers={**headers, **_NO_RETRY})
+    return Failure(status, exc.message, name, exc.code, headers=headers)
+
+
+def falls_back(error: BaseException) -> bool:
+    """Errors worth trying the next candidate for, before the first byte: rate limits, server
+    errors (as a status or inside a 200 answer) and servers that could not be reached."""
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, StreamError):
+        return _STREAM_STATUS.get(error.code or "", 502) in (429, 503, 502)
+    status = (error.status or 0) if isinstance(error, APIStatusError) else 0
+    return status in (408, 429) or status >= 500

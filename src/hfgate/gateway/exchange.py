@@ -26,7 +26,7 @@ from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, Upstreams
-from hfgate.types import StepFinish, StepResult, StreamEvent, TextResult
+from hfgate.types import ResponseMeta, StepFinish, StepResult, StreamEvent, TextResult
 
 log = logging.getLogger("hfgate.gateway")
 
@@ -45,6 +45,16 @@ class Ticket:
     caller: Caller | None = None
     model: str = ""
     stream: bool = False
+    resolved: bool = False
+    """The model named a real route: safe to use as a metrics label (client strings are
+    not, or any client could mint endless series)."""
+
+    @property
+    def key_label(self) -> str:
+        return self.caller.name if self.caller else "-"
+
+    def model_label(self, row: UsageRow) -> str:
+        return row.served_model or (self.model[:200] if self.resolved else "-")
 
     def row(
         self,
@@ -121,16 +131,17 @@ class Exchanges:
             ticket.model = inbound.request.model
             ticket.stream = inbound.stream
             candidates = self._candidates(ticket.caller, ticket.model)
+            ticket.resolved = True
             await self._admit(ticket.caller)
             if inbound.stream:
                 return await self._stream(ticket, dialect, inbound, candidates)
             candidate, step = await self.upstreams.complete(candidates, inbound, dialect.name)
             body = dialect.render_response(step, _info(ticket, candidate))
             # No row, no answer: a complete answer always has its usage row.
-            await self._record(ticket.row(200, candidate=candidate, step=step), ticket.caller)
+            await self._record(ticket.row(200, candidate=candidate, step=step), ticket)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the client's API
             return await self._failed(ticket, dialect, exc)
-        return _json(body, 200, _served_headers(ticket, candidate, step))
+        return _json(body, 200, _served_headers(ticket, candidate, step.meta))
 
     def _candidates(self, caller: Caller, model: str) -> list[Candidate]:
         if caller.key is not None and not allows(caller.key.models, model):
@@ -140,7 +151,10 @@ class Exchanges:
                 f"This key may not use model {model!r}; it may use: {allowed}.",
                 code="model_not_allowed",
             )
-        return self.upstreams.candidates(model)
+        if caller.key is None:
+            return self.upstreams.candidates(model)
+        budgeted = caller.key.budget_usd is not None
+        return self.upstreams.candidates(model, caller.key.models, budgeted=budgeted)
 
     async def _admit(self, caller: Caller) -> None:
         if caller.key is None:
@@ -170,10 +184,11 @@ class Exchanges:
     async def _stream(
         self, ticket: Ticket, dialect: Dialect, inbound: Inbound, candidates: list[Candidate]
     ) -> Response:
-        candidate, first, rest = await self.upstreams.open_stream(candidates, inbound, dialect.name)
+        opened = await self.upstreams.open_stream(candidates, inbound, dialect.name)
+        candidate = opened.candidate
         renderer = _renderer(dialect, _info(ticket, candidate), inbound)
-        frames = self._frames(ticket, candidate, renderer, first, rest)
-        headers = {**_served_headers(ticket, candidate, None), **_SSE_HEADERS}
+        frames = self._frames(ticket, candidate, renderer, opened.first, opened.rest)
+        headers = {**_served_headers(ticket, candidate, opened.meta), **_SSE_HEADERS}
         return ClosingStream(frames, headers=headers, media_type="text/event-stream")
 
     async def _frames(
@@ -195,15 +210,17 @@ class Exchanges:
                     frames = renderer.event(event)
                     if frames:
                         yield "".join(frames)
+            row = ticket.row(200, candidate=candidate, step=step)
+            with anyio.CancelScope(shield=True):  # a hang-up now must not lose the row
+                await self._record(row, ticket)
             recorded = True
-            await self._record(ticket.row(200, candidate=candidate, step=step), ticket.caller)
             yield "".join(renderer.finish())
         except Exception as exc:  # noqa: BLE001 - mid-stream: the client's API's error frame
-            failure = classify(exc)
+            failure = classify(exc, ticket.model)
             if not recorded:
                 recorded = True
                 row = ticket.row(failure.status, candidate=candidate, error=failure.error)
-                await self._record_quietly(row, ticket.caller)
+                await self._record_quietly(row, ticket)
             yield "".join(renderer.error(failure.status, failure.message, failure.code))
         finally:
             if not recorded:  # the client hung up: the upstream call is already cancelled
@@ -211,30 +228,30 @@ class Exchanges:
                     CLIENT_CLOSED, candidate=candidate, step=step, error="ClientDisconnected"
                 )
                 with anyio.CancelScope(shield=True):
-                    await self._record_quietly(row, ticket.caller)
+                    await self._record_quietly(row, ticket)
 
     async def _failed(self, ticket: Ticket, dialect: Dialect, exc: Exception) -> Response:
-        failure = classify(exc)
+        failure = classify(exc, ticket.model)
+        row = ticket.row(failure.status, error=failure.error)
         if ticket.caller is not None:  # unauthenticated requests belong to no key: not stored
-            row = ticket.row(failure.status, error=failure.error)
             try:
-                await self._record(row, ticket.caller)
+                await self._record(row, ticket)
             except Exception as unrecorded:  # noqa: BLE001 - the error answer still goes out
                 failure = classify(unrecorded)
         else:
-            self.metrics.observe(ticket.row(failure.status, error=failure.error), "-")
+            self.metrics.observe(row, "-", "-")
         body = dialect.render_error(failure.status, failure.message, failure.param, failure.code)
         headers = {"x-request-id": ticket.request_id, "request-id": ticket.request_id}
         return _json(body, failure.status, {**headers, **failure.headers})
 
-    async def _record(self, row: UsageRow, caller: Caller | None) -> None:
+    async def _record(self, row: UsageRow, ticket: Ticket) -> None:
         await self.store.record(row)
-        self.metrics.observe(row, caller.name if caller else "-")
+        self.metrics.observe(row, ticket.key_label, ticket.model_label(row))
 
-    async def _record_quietly(self, row: UsageRow, caller: Caller | None) -> None:
+    async def _record_quietly(self, row: UsageRow, ticket: Ticket) -> None:
         """Record where nothing can be answered any more (the stream is failing or gone)."""
         try:
-            await self._record(row, caller)
+            await self._record(row, ticket)
         except Exception as exc:  # noqa: BLE001 - logged: there is no one left to tell
             log.error("usage row of request %s not recorded: %s", row.request_id, exc)
 
@@ -261,9 +278,16 @@ async def read_json(request: Request, limit: int) -> Any:
     except ClientDisconnect as exc:
         raise RequestError("The client disconnected while sending its request.") from exc
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(b"".join(chunks), parse_constant=_not_json)
+    except RecursionError as exc:
+        raise RequestError("The body nests too deeply to be a request.") from exc
     except ValueError as exc:
         raise RequestError(f"The body is not valid JSON: {exc}.") from exc
+
+
+def _not_json(constant: str) -> Any:
+    """Python's json reads NaN and Infinity; JSON has neither, and no API takes them."""
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _too_large(limit: int) -> RequestError:
@@ -299,7 +323,7 @@ def _info(ticket: Ticket, candidate: Candidate) -> ReplyInfo:
 
 
 def _served_headers(
-    ticket: Ticket, candidate: Candidate, step: StepResult | None
+    ticket: Ticket, candidate: Candidate, meta: ResponseMeta | None
 ) -> dict[str, str]:
     """Which model and provider answered (a fallback may have), and the ids to quote."""
     headers = {
@@ -307,11 +331,11 @@ def _served_headers(
         "request-id": ticket.request_id,
         "x-hfgate-model": candidate.name,
     }
-    provider = (step.meta.provider if step else None) or candidate.provider
+    provider = (meta.provider if meta else None) or candidate.provider
     if provider:
         headers["x-hfgate-provider"] = provider
-    if step is not None and step.meta.request_id:
-        headers["x-upstream-request-id"] = step.meta.request_id
+    if meta is not None and meta.request_id:
+        headers["x-upstream-request-id"] = meta.request_id
     return headers
 
 

@@ -41,8 +41,8 @@ class Metrics:
             ("model", "provider", "key"), registry=self.registry,
         )  # fmt: skip
 
-    def observe(self, row: UsageRow, key_name: str) -> None:
-        model = row.served_model or row.model
+    def observe(self, row: UsageRow, key_name: str, model: str) -> None:
+        """`model` is a label the caller vouches for: never a raw client string."""
         provider = row.provider or ""
         labels = (row.api, model, provider, key_name)
         self.requests.labels(*labels, str(row.status)).inc()

@@ -1,7 +1,7 @@
 """The models behind the gateway: a client's model name resolved the way the library resolves
-it, then tried with its settings `fallbacks` in order. A candidate that fails with 429, 5xx or
-a connection error before its first byte hands over to the next; once bytes flowed to the
-client, an error is the client's to see.
+it, then tried with its settings `fallbacks` in order. A candidate that fails with 408, 429,
+5xx or a connection error before its first byte hands over to the next; once bytes flowed to
+the client, an error is the client's to see.
 """
 
 from __future__ import annotations
@@ -12,12 +12,17 @@ from dataclasses import dataclass, replace
 
 from hfgate.backends import AsyncBackend, AsyncHttpChat
 from hfgate.endpoint import RetryPolicy
-from hfgate.errors import APIConnectionError, APIStatusError, HfgateError
+from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.gateway.dialects import Inbound
+from hfgate.gateway.errors import falls_back
+from hfgate.gateway.keys import allows
+from hfgate.gateway.pricing import priceable
+from hfgate.local.paths import is_local_model
 from hfgate.request import ChatRequest
 from hfgate.routing import Origin, Route, resolve_model
 from hfgate.transport import AsyncTransport
-from hfgate.types import StepResult, StreamEvent
+from hfgate.types import ResponseMeta, StepResult, StreamEvent
+from hfgate.wire._shared import merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +41,15 @@ class Candidate:
         return self.route.endpoint.name
 
 
-def falls_back(error: BaseException) -> bool:
-    """Errors worth trying the next candidate for: rate limits, server errors, and servers
-    that could not be reached."""
-    if isinstance(error, APIConnectionError):
-        return True
-    status = (error.status or 0) if isinstance(error, APIStatusError) else 0
-    return status in (408, 429) or status >= 500
+@dataclass(frozen=True, slots=True)
+class OpenStream:
+    """A stream whose first event arrived: who answers, that event, and the rest (which the
+    caller must `aclose()`)."""
+
+    candidate: Candidate
+    first: StreamEvent | None
+    rest: AsyncIterator[StreamEvent]
+    meta: ResponseMeta | None
 
 
 class Upstreams:
@@ -54,27 +61,48 @@ class Upstreams:
         self.timeout = timeout
         self.transport = AsyncTransport()
 
-    def candidates(self, model: str) -> list[Candidate]:
-        """The route for `model` and, when it is a settings model, for each of its fallbacks.
-        Raises the library's own error (InvalidModelError, MissingKeyError...) for `model`;
-        a fallback that does not resolve is skipped, since the first may still answer."""
+    def candidates(
+        self, model: str, patterns: tuple[str, ...] = (), *, budgeted: bool = False
+    ) -> list[Candidate]:
+        """The route for `model` and, for a settings model, for each of its fallbacks that
+        the key's `patterns` allow. Raises the library's own error (InvalidModelError,
+        MissingKeyError...) for `model`; a fallback that does not resolve is skipped, since
+        the first may still answer. A `budgeted` key only gets models with a known price."""
+        if is_local_model(model) and model != "local":
+            raise InvalidModelError(f"{model!r}: only the packaged `local` model is served.")
         first = Candidate(model, resolve_model(model, self.origin))
         found = [first]
         custom = first.route.custom
         for name in custom.fallbacks if custom is not None else ():
-            with contextlib.suppress(HfgateError):
-                found.append(Candidate(name, resolve_model(name, self.origin)))
+            if allows(patterns, name) and not (is_local_model(name) and name != "local"):
+                with contextlib.suppress(HfgateError):
+                    found.append(Candidate(name, resolve_model(name, self.origin)))
+        if budgeted:
+            found = [c for c in found if priceable(c.route)]
+            if not found:
+                from hfgate.gateway.errors import GatewayError
+
+                raise GatewayError(
+                    403,
+                    f"This key has a budget, and the gateway knows no price for {model!r}, "
+                    "so it cannot be metered; use a priced model or a key without a budget.",
+                    code="model_not_priced",
+                )
         return found
 
     def request_for(self, candidate: Candidate, inbound: Inbound, dialect: str) -> ChatRequest:
-        """The unified request as this candidate gets it: the client's extra fields ride
-        along only to an upstream that speaks the client's own API."""
+        """The unified request as this candidate gets it. The client's extra fields ride
+        along only to an upstream that speaks the client's own API, and never over the
+        operator's: a settings model's extraArgs win here (in the library, the caller's)."""
         request = inbound.request
         wire = candidate.route.wire
+        extra = dict(request.extra_body or {})
         if inbound.passthrough and wire is not None and wire.name == dialect:
-            extra = {**inbound.passthrough, **(request.extra_body or {})}
-            request = replace(request, extra_body=extra)
-        return candidate.route.prepare(request)
+            extra = merged(inbound.passthrough, extra)
+        custom = candidate.route.custom
+        if custom is not None and custom.extra_args:
+            extra = merged(extra, custom.extra_args)
+        return candidate.route.prepare(replace(request, extra_body=extra or None))
 
     def backend(self, candidate: Candidate, *, last: bool) -> AsyncBackend:
         route = candidate.route
@@ -105,15 +133,15 @@ class Upstreams:
 
     async def open_stream(
         self, candidates: list[Candidate], inbound: Inbound, dialect: str
-    ) -> tuple[Candidate, StreamEvent | None, AsyncIterator[StreamEvent]]:
-        """The first candidate whose stream produced its first event: (candidate, that
-        event, the rest). The caller must `aclose()` the rest."""
+    ) -> OpenStream:
+        """The first candidate whose stream produced its first event."""
         for index, candidate in enumerate(candidates):
             last = index == len(candidates) - 1
             events: AsyncIterator[StreamEvent] | None = None
             try:
                 request = self.request_for(candidate, inbound, dialect)
-                events = aiter(self.backend(candidate, last=last).stream(request))
+                backend = self.backend(candidate, last=last)
+                events = aiter(backend.stream(request))
                 first = await anext(events, None)
             except HfgateError as error:
                 if events is not None:
@@ -121,7 +149,7 @@ class Upstreams:
                 if last or not falls_back(error):
                     raise
                 continue
-            return candidate, first, events
+            return OpenStream(candidate, first, events, getattr(backend, "meta", None))
         raise AssertionError("no candidates")
 
     async def aclose(self) -> None:

@@ -1,0 +1,35 @@
+"""Whether the gateway can put a price on a route before calling it: a key with a budget
+may only use models it can meter, or the budget would not hold."""
+
+from __future__ import annotations
+
+from hfgate.routing import Route
+from hfgate.types import Usage
+
+
+def priceable(route: Route) -> bool:
+    """The embedded model (free), a router model whose catalog entry has prices, or another
+    API's model that genai-prices knows."""
+    if route.endpoint is None:
+        return True
+    if route.priced_by is not None:
+        return _in_catalog(route)
+    if route.api_url is not None:
+        from hfgate.api_cost import api_cost
+
+        counts = Usage(input_tokens=1, output_tokens=1)
+        return api_cost(counts, (route.model,), route.api_url, route.price_provider) is not None
+    return False
+
+
+def _in_catalog(route: Route) -> bool:
+    from hfgate.catalog import cached_catalog
+    from hfgate.model_ids import parse_hf_model_id
+
+    catalog = cached_catalog(route.priced_by)
+    model = catalog.get(route.model) if catalog is not None else None
+    if model is None:
+        return False
+    provider = parse_hf_model_id(route.model).provider
+    offers = [model.offer(provider)] if provider else list(model.providers)
+    return any(o is not None and o.input_price is not None for o in offers)
