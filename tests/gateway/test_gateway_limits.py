@@ -193,6 +193,8 @@ def test_client_hang_up_cancels_the_upstream_and_is_recorded(
     rows = wait_for(lambda: usage_rows(store_url), timeout=5)
     assert time.monotonic() - started < 5  # long before the upstream would have finished
     assert (rows[0]["status"], rows[0]["error"]) == (499, "ClientDisconnected")
+    # Charged an estimate (the provider charged for what it generated); tokens stay unknown.
+    assert rows[0]["cost_usd"] > 0 and rows[0]["output_tokens"] is None
     # The upstream connection was closed too: the emulator stopped writing to it.
     assert wait_for(lambda: upstream.pending == 0)
 

@@ -26,7 +26,18 @@ from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, Upstreams
-from hfgate.types import ResponseMeta, StepFinish, StepResult, StreamEvent, TextResult
+from hfgate.request import ChatRequest
+from hfgate.types import (
+    ReasoningDelta,
+    ResponseMeta,
+    StepFinish,
+    StepResult,
+    StreamEvent,
+    TextDelta,
+    TextResult,
+    ToolCallDelta,
+    Usage,
+)
 
 log = logging.getLogger("hfgate.gateway")
 
@@ -63,7 +74,9 @@ class Ticket:
         candidate: Candidate | None = None,
         step: StepResult | None = None,
         error: str | None = None,
+        estimate: StepResult | None = None,
     ) -> UsageRow:
+        """`estimate` prices a stream cut short (its tokens stay unknown in the row)."""
         usage = step.usage if step is not None else None
         provider = None
         if step is not None and step.meta.provider:
@@ -82,7 +95,7 @@ class Ticket:
             output_tokens=usage.output_tokens if usage else None,
             cached_tokens=usage.cached_input_tokens if usage else None,
             reasoning_tokens=usage.reasoning_tokens if usage else None,
-            cost_usd=_cost(candidate, step) if candidate and step else None,
+            cost_usd=_cost(candidate, step or estimate) if candidate else None,
             latency_ms=(time.perf_counter() - self.clock) * 1000,
             request_id=self.request_id,
             error=error,
@@ -90,9 +103,11 @@ class Ticket:
         )
 
 
-def _cost(candidate: Candidate, step: StepResult) -> float | None:
+def _cost(candidate: Candidate, step: StepResult | None) -> float | None:
     """The library's own pricing: the router catalog for router models, genai-prices for
     other APIs, 0 for the embedded model."""
+    if step is None:
+        return None
     route = candidate.route
     result = TextResult(
         steps=(step,),
@@ -187,7 +202,8 @@ class Exchanges:
         opened = await self.upstreams.open_stream(candidates, inbound, dialect.name)
         candidate = opened.candidate
         renderer = _renderer(dialect, _info(ticket, candidate), inbound)
-        frames = self._frames(ticket, candidate, renderer, opened.first, opened.rest)
+        cut = _CutShort(inbound.request, opened.meta or ResponseMeta(candidate.route.model))
+        frames = self._frames(ticket, candidate, renderer, opened.first, opened.rest, cut)
         headers = {**_served_headers(ticket, candidate, opened.meta), **_SSE_HEADERS}
         return ClosingStream(frames, headers=headers, media_type="text/event-stream")
 
@@ -198,6 +214,7 @@ class Exchanges:
         renderer: StreamRenderer,
         first: StreamEvent | None,
         rest: AsyncIterator[StreamEvent],
+        cut: _CutShort,
     ) -> AsyncIterator[str]:
         recorded = False
         step: StepResult | None = None
@@ -207,6 +224,8 @@ class Exchanges:
                 async for event in events:
                     if isinstance(event, StepFinish):
                         step = event.step
+                    else:
+                        cut.count(event)
                     frames = renderer.event(event)
                     if frames:
                         yield "".join(frames)
@@ -219,13 +238,19 @@ class Exchanges:
             failure = classify(exc, ticket.model)
             if not recorded:
                 recorded = True
-                row = ticket.row(failure.status, candidate=candidate, error=failure.error)
+                row = ticket.row(
+                    failure.status, candidate=candidate, error=failure.error, estimate=cut.step()
+                )
                 await self._record_quietly(row, ticket)
             yield "".join(renderer.error(failure.status, failure.message, failure.code))
         finally:
             if not recorded:  # the client hung up: the upstream call is already cancelled
                 row = ticket.row(
-                    CLIENT_CLOSED, candidate=candidate, step=step, error="ClientDisconnected"
+                    CLIENT_CLOSED,
+                    candidate=candidate,
+                    step=step,
+                    error="ClientDisconnected",
+                    estimate=None if step else cut.step(),
                 )
                 with anyio.CancelScope(shield=True):
                     await self._record_quietly(row, ticket)
@@ -254,6 +279,31 @@ class Exchanges:
             await self._record(row, ticket)
         except Exception as exc:  # noqa: BLE001 - logged: there is no one left to tell
             log.error("usage row of request %s not recorded: %s", row.request_id, exc)
+
+
+class _CutShort:
+    """What a stream that ends early (a hang-up, an upstream failure) has cost so far, when the
+    upstream never said: about 4 characters a token, prompt and streamed output. The provider
+    charged for those tokens, so the key's budget is charged for them too."""
+
+    def __init__(self, request: ChatRequest, meta: ResponseMeta) -> None:
+        self.request = request
+        self.meta = meta
+        self.streamed = 0
+
+    def count(self, event: StreamEvent) -> None:
+        if isinstance(event, TextDelta | ReasoningDelta):
+            self.streamed += len(event.text)
+        elif isinstance(event, ToolCallDelta):
+            self.streamed += len(event.arguments_delta)
+
+    def step(self) -> StepResult:
+        prompt = sum(
+            len(m.text) + sum(len(c.raw_arguments) for c in m.tool_calls)
+            for m in self.request.messages
+        )
+        usage = Usage(input_tokens=prompt // 4 + 1, output_tokens=self.streamed // 4 + 1)
+        return StepResult("", None, (), "other", None, usage, self.meta)
 
 
 async def read_json(request: Request, limit: int) -> Any:
