@@ -162,3 +162,14 @@ def test_an_event_that_is_json_but_not_an_object_is_a_connection_error(
     router.push(Reply.error(200, "data: [1, 2]\n\n", content_type="text/event-stream"))
     with pytest.raises(errors.APIConnectionError, match="must be a JSON object"):
         list(hf().stream_text(model="a/b", prompt="x"))
+
+
+@pytest.mark.anyio
+async def test_async_streams_reuse_one_connection(router: Any) -> None:
+    """After `[DONE]` the body is read to its end, so the connection goes back to the pool
+    (an unread body closes it: a new TCP and TLS handshake per stream)."""
+    async with hfgate.AsyncClient(api_key="hf_x", base_url=router.base_url) as client:
+        for n in range(5):
+            stream = client.stream_text(model="org/model", prompt=f"hello {n}")
+            assert (await stream.result()).text == f"You said: hello {n}"
+    assert router.connections_opened == 1

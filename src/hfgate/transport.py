@@ -262,14 +262,33 @@ async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[dic
             await source.response.aread()
             yield _complete(source.response)
             return
-        async for sse in source.aiter_sse():
+        events = source.aiter_sse()
+        async for sse in events:
             payload = _payload(sse)
             if payload is _DONE:
+                await _drain(events)
                 return
             if payload is not None:
                 yield payload
     except (httpx.HTTPError, SSEError, ValueError) as exc:
         raise mid_stream_error(exc, endpoint) from exc
+
+
+_DRAIN_SECONDS = 0.25
+
+
+async def _drain(events: AsyncIterator[ServerSentEvent]) -> None:
+    """Read a body to its end after `[DONE]`, so its connection goes back to the pool: an
+    unread body closes it, and the next stream pays a new TCP and TLS handshake. Bounded, so a
+    server that keeps the body open after `[DONE]` costs its connection, not the caller."""
+    import asyncio
+
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for _ in events:
+                pass
+    except (TimeoutError, httpx.HTTPError, SSEError):
+        pass
 
 
 async def _asleep(seconds: float) -> None:

@@ -94,6 +94,11 @@ class Emulator:
         return self.url + self.surface.base_path
 
     @property
+    def connections_opened(self) -> int:
+        """TCP connections clients have opened to this emulator, to check connection reuse."""
+        return self._server.accepted
+
+    @property
     def pending(self) -> int:
         """Replies pushed and not served yet, e.g. to check a script was used up."""
         with self._lock:
@@ -171,6 +176,8 @@ class EmulatorServer(ThreadingHTTPServer):
         self.emulator = emulator
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self.accepted = 0
+        """TCP connections opened by clients so far (a pooled client reuses one)."""
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self._wake: tuple[socket.socket, socket.socket] | None = None
@@ -207,6 +214,7 @@ class EmulatorServer(ThreadingHTTPServer):
     def track(self, connection: socket.socket, *, alive: bool) -> None:
         with self.connections_lock:
             if alive:
+                self.accepted += 1
                 self.connections.add(connection)
             else:
                 self.connections.discard(connection)
