@@ -14,6 +14,7 @@ written for another router URL counts as missing.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -189,7 +190,12 @@ def router_url() -> str:
 
 
 def cache_dir() -> Path:
-    override = os.environ.get(CACHE_DIR_ENV)
+    return _cache_dir(os.environ.get(CACHE_DIR_ENV), os.environ.get("XDG_CACHE_HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _cache_dir(override: str | None, xdg: str | None) -> Path:
+    """Memoised per environment: pricing asks on every call, and platformdirs is slow."""
     if override:
         return Path(override)
     from platformdirs import user_cache_dir

@@ -109,8 +109,14 @@ class Call:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @property
-    def url(self) -> str:
-        return self.endpoint.url(self.path)
+    def url(self) -> httpx.URL:
+        return _parsed(self.endpoint.url(self.path))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(url: str) -> httpx.URL:
+    """Parsed once per URL: httpx would parse the string again on every request."""
+    return httpx.URL(url)
 
 
 _DONE: dict[str, Any] = {}

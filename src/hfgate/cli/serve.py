@@ -40,6 +40,7 @@ def serve(host: str, port: int, database_url: str | None, workers: int, access_l
     Anthropic SDK:  Anthropic(base_url="http://HOST:PORT", api_key=KEY)
     """
     try:
+        import httpx_aiohttp  # noqa: F401
         import prometheus_client  # noqa: F401
         import starlette  # noqa: F401
         import uvicorn

@@ -15,6 +15,7 @@ from hfgate.endpoint import RetryPolicy
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.gateway.dialects import Inbound
 from hfgate.gateway.errors import falls_back
+from hfgate.gateway.http import upstream_client
 from hfgate.gateway.keys import allows
 from hfgate.gateway.pricing import priceable
 from hfgate.local.paths import is_local_model
@@ -59,7 +60,7 @@ class Upstreams:
         self.origin = origin
         self.retries = retries
         self.timeout = timeout
-        self.transport = AsyncTransport()
+        self.transport = AsyncTransport(upstream_client())
 
     def candidates(
         self, model: str, patterns: tuple[str, ...] = (), *, budgeted: bool = False

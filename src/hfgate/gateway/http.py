@@ -1,0 +1,42 @@
+"""The gateway's HTTP client for upstream calls: httpx's API (the library's one transport)
+over aiohttp's connection pool (httpx-aiohttp, the transport the openai SDK offers too).
+Measured with bench/gateway.py on this 2-core machine: twice the requests per second of
+httpx's own pool under 50 clients (219 -> 446 req/s) and ~0.7 ms less CPU per request. The
+library keeps plain httpx; only `hfgate serve` (the `serve` extra) uses this."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+"""A gateway holds a connection per streaming client: far more than a library's 100."""
+
+
+class _Transport(AiohttpTransport):
+    """httpx-aiohttp reports every aiohttp connection error as `ConnectTimeout`; a refused or
+    dropped connection is not a timeout (the gateway answers 502, not 504). And aiohttp raises
+    ValueError for a request it will not send (credentials in the URL and an Authorization
+    header), which httpx would have tried: both are connection errors here."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return await super().handle_async_request(request)
+        except ValueError as exc:
+            raise httpx.ConnectError(f"request not sent: {exc}", request=request) from exc
+        except httpx.ConnectTimeout as exc:
+            cause = exc.__cause__
+            if isinstance(cause, aiohttp.ClientError) and not isinstance(
+                cause, asyncio.TimeoutError | aiohttp.ServerTimeoutError
+            ):
+                raise httpx.ConnectError(str(exc), request=request) from cause
+            raise
+
+
+def upstream_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=_Transport(limits=_LIMITS), timeout=httpx.Timeout(600.0, connect=10.0)
+    )
