@@ -74,6 +74,8 @@ def test_upstream_addresses_and_operator_details_stay_in_the_log(
     write_models(
         {"model": "m", "displayName": "gone", "provider": "generic-chat-completion-api",
          "baseUrl": "http://user:pw@127.0.0.1:9/v1", "apiKey": "sk-x"},
+        {"model": "m", "displayName": "refused", "provider": "generic-chat-completion-api",
+         "baseUrl": "http://127.0.0.1:9/v1", "apiKey": "sk-x"},
         {"model": "m", "displayName": "broken", "provider": "generic-chat-completion-api",
          "baseUrl": "http://127.0.0.1:9/v1", "apiKey": "${UNSET_SECRET_VAR}"},
     )  # fmt: skip
@@ -81,6 +83,9 @@ def test_upstream_addresses_and_operator_details_stay_in_the_log(
     with pytest.raises(openai.APIStatusError) as unreachable:
         client.chat.completions.create(model="gone", messages=ASK)
     assert unreachable.value.status_code == 502
+    with pytest.raises(openai.APIStatusError) as refused:  # refused is not a timeout: 502
+        client.chat.completions.create(model="refused", messages=ASK)
+    assert refused.value.status_code == 502 and "could not be reached" in refused.value.message
     with pytest.raises(openai.APIStatusError) as broken:
         client.chat.completions.create(model="broken", messages=ASK)
     with pytest.raises(openai.NotFoundError) as no_key:
