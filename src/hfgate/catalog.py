@@ -190,12 +190,16 @@ def router_url() -> str:
 
 
 def cache_dir() -> Path:
-    return _cache_dir(os.environ.get(CACHE_DIR_ENV), os.environ.get("XDG_CACHE_HOME"))
+    env = os.environ
+    return _cache_dir(
+        env.get(CACHE_DIR_ENV), env.get("XDG_CACHE_HOME"), env.get("HOME"), env.get("LOCALAPPDATA")
+    )
 
 
 @functools.lru_cache(maxsize=8)
-def _cache_dir(override: str | None, xdg: str | None) -> Path:
-    """Memoised per environment: pricing asks on every call, and platformdirs is slow."""
+def _cache_dir(override: str | None, *platform_env: str | None) -> Path:
+    """Memoised per environment (every variable platformdirs reads): pricing asks on every
+    call, and platformdirs is slow."""
     if override:
         return Path(override)
     from platformdirs import user_cache_dir

@@ -4,6 +4,7 @@ transport reads, kept apart so error mapping and transport can both use them."""
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -12,11 +13,12 @@ from hfgate.errors import APIConnectionError, APIStatusError, HfgateError
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504, 529})
 """529 is Anthropic's "overloaded"."""
-_PLAIN_HEADERS = frozenset(
-    {"accept", "anthropic-beta", "anthropic-version", "content-type", "user-agent", "x-hf-bill-to"}
+_CREDENTIAL_NAME = re.compile(
+    r"auth|key|token|secret|cookie|session|signature|password|credential", re.IGNORECASE
 )
-"""Headers known to hold no secret; any other header set by hand (a settings model's
-`extraHeaders`: `X-Secret-Token`, a proxy's key) is treated as a credential."""
+"""Header names that carry credentials (`Authorization`, `X-Api-Key`, `X-Secret-Token`,
+a proxy's `Cookie`...): their values are redacted like the key. Others (`X-Title: my app`,
+`Helicone-Cache-Enabled: true`) are left alone: redacting plain words would garble text."""
 MAX_RETRY_AFTER = 60.0
 """A server asking us to wait longer than this gets its error raised instead of a long sleep."""
 
@@ -44,7 +46,7 @@ class Endpoint:
         header set by hand (a settings model's `extraHeaders`)."""
         found = [self.key.secret] if self.key else []
         for name, value in self.headers.items():
-            if name.lower() not in _PLAIN_HEADERS:
+            if _CREDENTIAL_NAME.search(name):
                 found.append(value)
                 found.append(value.split(" ", 1)[-1])  # the token behind "Bearer "
         return tuple(found)

@@ -89,9 +89,15 @@ def _error_message(body: Any) -> tuple[str, str | None]:
 
 
 def _redacted_body(body: Any, secrets: tuple[str, ...]) -> Any:
+    """The body with every secret taken out of its strings, keys included; walked, not
+    re-parsed, so a redaction can never break the JSON."""
     if isinstance(body, str):
         return redact(body, secrets)
-    return json.loads(redact(json.dumps(body), secrets))
+    if isinstance(body, dict):
+        return {_redacted_body(k, secrets): _redacted_body(v, secrets) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_redacted_body(v, secrets) for v in body]
+    return body
 
 
 def retry_after(headers: httpx.Headers) -> float | None:

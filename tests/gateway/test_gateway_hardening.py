@@ -190,3 +190,33 @@ def test_the_operators_extra_args_win_over_the_clients(
     )
     sent = openai_upstream.requests[-1].json
     assert (sent["service_tier"], sent["provider"], sent["top_k"]) == ("flex", {"order": ["a"]}, 5)
+
+
+def test_plain_headers_are_not_secrets(
+    gateway: Gateway, write_models: Any, openai_upstream: OpenAIEmulator
+) -> None:
+    """Only credential-named headers are redacted: a `true` flag must not garble an error."""
+    write_models({"model": "m", "displayName": "flagged", "provider": "generic-chat-completion-api",
+                  "baseUrl": openai_upstream.base_url, "apiKey": "sk-x",
+                  "extraHeaders": {"X-Cache-Enabled": "true", "X-Title": "demo app"}})  # fmt: skip
+    openai_upstream.push(
+        Reply.error(400, {"error": {"message": "demo app: stream must be true", "param": None,
+                                    "type": "invalid_request_error", "retryable": True}})
+    )  # fmt: skip
+    with pytest.raises(openai.BadRequestError) as caught:
+        gateway.openai().chat.completions.create(model="flagged", messages=ASK)
+    assert caught.value.message.endswith("demo app: stream must be true")
+
+
+def test_upstream_calls_honour_proxy_settings(
+    gateway: Gateway, upstream: RouterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"model": MODEL, "messages": ASK}
+    headers = {"authorization": f"Bearer {MASTER}"}
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a proxy that is not there
+    with httpx.Client(trust_env=False) as client:  # the test's own calls go direct
+        via_proxy = client.post(f"{gateway.url}/v1/chat/completions", json=body, headers=headers)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = client.post(f"{gateway.url}/v1/chat/completions", json=body, headers=headers)
+    assert via_proxy.status_code == 502
+    assert direct.status_code == 200

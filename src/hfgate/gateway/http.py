@@ -12,7 +12,7 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+_MAX_CONNECTIONS = 1000
 """A gateway holds a connection per streaming client: far more than a library's 100."""
 
 
@@ -38,5 +38,13 @@ class _Transport(AiohttpTransport):
 
 def upstream_client() -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        transport=_Transport(limits=_LIMITS), timeout=httpx.Timeout(600.0, connect=10.0)
+        transport=_Transport(client=_session), timeout=httpx.Timeout(600.0, connect=10.0)
     )
+
+
+def _session() -> aiohttp.ClientSession:
+    """Made on first use, inside the server's event loop. `trust_env`: HTTPS_PROXY,
+    NO_PROXY and friends apply as they do to httpx (which ignores them once given a
+    transport); certificates are verified as httpx does."""
+    connector = aiohttp.TCPConnector(limit=_MAX_CONNECTIONS, ssl=httpx.create_ssl_context())
+    return aiohttp.ClientSession(connector=connector, trust_env=True)

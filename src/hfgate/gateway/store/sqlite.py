@@ -63,9 +63,22 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
-        db.execute("PRAGMA journal_mode = WAL")
+        _wal(db)
         db.execute("PRAGMA synchronous = NORMAL")
     return db
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL. The switch needs the file to itself and SQLite does not wait for it
+    (busy_timeout does not apply), so processes opening a new file at once retry here."""
+    for attempt in range(100):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
 
 
 def migrate(db: sqlite3.Connection) -> list[int]:
