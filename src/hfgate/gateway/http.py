@@ -7,6 +7,7 @@ library keeps plain httpx; only `hfgate serve` (the `serve` extra) uses this."""
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 
 import aiohttp
 import httpx
@@ -43,8 +44,10 @@ def upstream_client() -> httpx.AsyncClient:
 
 
 def _session() -> aiohttp.ClientSession:
-    """Made on first use, inside the server's event loop. `trust_env`: HTTPS_PROXY,
-    NO_PROXY and friends apply as they do to httpx (which ignores them once given a
-    transport); certificates are verified as httpx does."""
+    """Made on first use, inside the server's event loop. Proxy settings (HTTPS_PROXY,
+    NO_PROXY, ...) apply as they do to httpx, which ignores them once given a transport;
+    aiohttp re-reads them on every request, which costs throughput, so only when a proxy is
+    set at all. Certificates are verified as httpx does."""
     connector = aiohttp.TCPConnector(limit=_MAX_CONNECTIONS, ssl=httpx.create_ssl_context())
-    return aiohttp.ClientSession(connector=connector, trust_env=True)
+    proxied = bool(urllib.request.getproxies())
+    return aiohttp.ClientSession(connector=connector, trust_env=proxied)
