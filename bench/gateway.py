@@ -55,12 +55,6 @@ STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}
 KINDS = {"json": 0, "stream": 1}
 WARMUP = 20
 """Calls per target that `interleaved` makes before it times any."""
-NO_INTERNET = {  # belt and braces: whatever honours a proxy finds none; loopback stays direct
-    "HTTP_PROXY": "http://127.0.0.1:9",
-    "HTTPS_PROXY": "http://127.0.0.1:9",
-    "NO_PROXY": "127.0.0.1,localhost",
-}
-
 LOAD = """
 import asyncio, json, sys, time
 import httpx
@@ -123,7 +117,7 @@ def free_port() -> int:
 
 
 def spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    full_env = {**os.environ, **NO_INTERNET, **env}
+    full_env = {**os.environ, **env}
     with log.open("wb") as out:
         return subprocess.Popen(
             cmd, env=full_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
@@ -206,7 +200,8 @@ def start_litellm(python: Path, router_url: str, tmp: Path, stack: contextlib.Ex
     env = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITELLM_LOG": "ERROR"}
     cmd = [str(python.parent / "litellm"), "--config", str(tmp / "litellm.yaml")]
     log = tmp / "litellm.log"
-    proc = spawn([*cmd, "--host", "127.0.0.1", "--port", str(port), "--num_workers", "1"], env, log)
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--num_workers", "1"]
+    proc = spawn(cmd, env, log)
     stack.callback(stop, proc)
     base = f"http://127.0.0.1:{port}"
     wait_ready(proc, f"{base}/health/liveliness", log, 180)
