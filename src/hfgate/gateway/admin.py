@@ -12,9 +12,8 @@ from starlette.responses import JSONResponse, Response
 
 from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.dialects import RequestError
-from hfgate.gateway.dialects._errors import openai_error
-from hfgate.gateway.errors import GatewayError, classify
-from hfgate.gateway.exchange import read_json
+from hfgate.gateway.errors import GatewayError
+from hfgate.gateway.exchange import error_response, read_json
 from hfgate.gateway.keys import key_json, make_key
 from hfgate.gateway.store import Store
 
@@ -34,7 +33,7 @@ class KeysAPI:
             new = make_key(name, models=models, rpm=rpm, budget_usd=budget)
             await self.store.create_key(new.record)
         except Exception as exc:  # noqa: BLE001 - answered as an error body
-            return _error(exc)
+            return error_response(exc)
         return JSONResponse({**key_json(new.record), "key": new.secret}, status_code=201)
 
     async def list(self, request: Request) -> Response:
@@ -42,7 +41,7 @@ class KeysAPI:
             await self._master(request)
             keys = await self.store.list_keys()
         except Exception as exc:  # noqa: BLE001
-            return _error(exc)
+            return error_response(exc)
         return JSONResponse({"object": "list", "data": [key_json(k) for k in keys]})
 
     async def revoke(self, request: Request) -> Response:
@@ -52,7 +51,7 @@ class KeysAPI:
             if not await self.store.revoke_key(which, time.time()):
                 raise GatewayError(404, f"No key with id or name {which!r}.", code="not_found")
         except Exception as exc:  # noqa: BLE001
-            return _error(exc)
+            return error_response(exc)
         return JSONResponse({"id": which, "revoked": True})
 
     async def _master(self, request: Request) -> None:
@@ -86,9 +85,3 @@ def parse_new_key(body: Any) -> tuple[str, list[str], int | None, float | None]:
     ):
         raise RequestError("`budget_usd` must be a number ≥ 0.", param="budget_usd")
     return name.strip(), models, rpm, None if budget is None else float(budget)
-
-
-def _error(exc: Exception) -> Response:
-    failure = classify(exc)
-    body = openai_error(failure.status, failure.message, failure.param, failure.code)
-    return JSONResponse(body, status_code=failure.status, headers=failure.headers)

@@ -16,14 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hfgate.client import ROUTER_URL, ROUTER_URL_ENV
+from hfgate.catalog import load_catalog, router_url
 from hfgate.gateway.admin import KeysAPI
 from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.config import GatewayConfig
 from hfgate.gateway.dialects import Dialect, anthropic, openai_chat, openai_responses
-from hfgate.gateway.dialects._errors import anthropic_error, openai_error
-from hfgate.gateway.errors import GatewayError, classify
-from hfgate.gateway.exchange import Exchanges
+from hfgate.gateway.errors import GatewayError
+from hfgate.gateway.exchange import Exchanges, error_response
 from hfgate.gateway.listing import anthropic_list, model_names, openai_list
 from hfgate.gateway.metrics import CONTENT_TYPE, Metrics
 from hfgate.gateway.store import Store, open_store
@@ -71,7 +70,7 @@ class _State:
     def __init__(self, config: GatewayConfig, store: Store | None) -> None:
         self.config = config
         self.given_store = store
-        self.router_url = config.router_url or _router_url()
+        self.router_url = config.router_url or router_url()
         self.metrics = Metrics()
 
     @contextlib.asynccontextmanager
@@ -115,7 +114,7 @@ class _State:
                 if current is None or current.revoked_at is not None:
                     raise GatewayError(401, "This API key has been revoked.", code="revoked")
         except Exception as exc:  # noqa: BLE001
-            return _error(exc, anthropic_client)
+            return error_response(exc, anthropic_client)
         patterns = caller.key.models if caller.key is not None else ()
         names = model_names(self.router_url, patterns)
         if anthropic_client:
@@ -146,37 +145,22 @@ class _State:
         return await self.keys.revoke(request)
 
 
-def _router_url() -> str:
-    import os
-
-    return os.environ.get(ROUTER_URL_ENV) or ROUTER_URL
-
-
-def _warm_up(router_url: str) -> None:
+def _warm_up(url: str) -> None:
     """Load what pricing needs before the first request wants it: the router catalog (fetched
     when the cache is stale, kept when the router is unreachable) and genai-prices."""
-    from hfgate.catalog import load_catalog
-
     try:
-        load_catalog(base_url=router_url, offline_ok=True, timeout=10.0)
+        load_catalog(base_url=url, offline_ok=True, timeout=10.0)
     except Exception as exc:  # noqa: BLE001 - prices stay unknown; requests still work
-        log.warning("could not load the router catalog from %s: %s", router_url, exc)
+        log.warning("could not load the router catalog from %s: %s", url, exc)
     with contextlib.suppress(Exception):
         import genai_prices  # noqa: F401
 
 
-def _error(exc: Exception, anthropic_client: bool = False) -> Response:
-    failure = classify(exc)
-    render = anthropic_error if anthropic_client else openai_error
-    body = render(failure.status, failure.message, failure.param, failure.code)
-    return JSONResponse(body, status_code=failure.status, headers=failure.headers)
-
-
 async def _not_found(request: Request, exc: Exception) -> Response:
     message = f"No route {request.url.path}; see /v1/models, /v1/chat/completions, ..."
-    return JSONResponse(openai_error(404, message, None, "not_found"), 404)
+    return error_response(GatewayError(404, message, code="not_found"))
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
     message = f"{request.method} is not allowed on {request.url.path}."
-    return JSONResponse(openai_error(405, message, None, "method_not_allowed"), 405)
+    return error_response(GatewayError(405, message, code="method_not_allowed"))

@@ -10,7 +10,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +21,12 @@ from starlette.responses import Response, StreamingResponse
 
 from hfgate.gateway.auth import Authenticator, Caller
 from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError, StreamRenderer
+from hfgate.gateway.dialects._errors import anthropic_error, openai_error
 from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
-from hfgate.gateway.upstream import Candidate, Upstreams
+from hfgate.gateway.upstream import Candidate, Upstreams, aclose
 from hfgate.request import ChatRequest
 from hfgate.types import (
     ReasoningDelta,
@@ -78,11 +79,8 @@ class Ticket:
     ) -> UsageRow:
         """`estimate` prices a stream cut short (its tokens stay unknown in the row)."""
         usage = step.usage if step is not None else None
-        provider = None
-        if step is not None and step.meta.provider:
-            provider = step.meta.provider
-        elif candidate is not None:
-            provider = candidate.provider
+        said = step.meta.provider if step is not None else None
+        provider = said or (candidate.provider if candidate is not None else None)
         return UsageRow(
             at=self.started,
             key_id=self.caller.key.id if self.caller and self.caller.key else None,
@@ -201,9 +199,9 @@ class Exchanges:
     ) -> Response:
         opened = await self.upstreams.open_stream(candidates, inbound, dialect.name)
         candidate = opened.candidate
-        renderer = _renderer(dialect, _info(ticket, candidate), inbound)
+        renderer = dialect.stream_renderer(_info(ticket, candidate, inbound.include_usage))
         cut = _CutShort(inbound.request, opened.meta or ResponseMeta(candidate.route.model))
-        frames = self._frames(ticket, candidate, renderer, opened.first, opened.rest, cut)
+        frames = self._frames(ticket, candidate, renderer, opened.events, cut)
         headers = {**_served_headers(ticket, candidate, opened.meta), **_SSE_HEADERS}
         return ClosingStream(frames, headers=headers, media_type="text/event-stream")
 
@@ -212,15 +210,14 @@ class Exchanges:
         ticket: Ticket,
         candidate: Candidate,
         renderer: StreamRenderer,
-        first: StreamEvent | None,
-        rest: AsyncIterator[StreamEvent],
+        events: AsyncGenerator[StreamEvent, None],
         cut: _CutShort,
     ) -> AsyncIterator[str]:
         recorded = False
         step: StepResult | None = None
         try:
             yield "".join(renderer.start())
-            async with aclosing(_chain(first, rest)) as events:  # type: ignore[type-var]
+            async with aclosing(events):
                 async for event in events:
                     if isinstance(event, StepFinish):
                         step = event.step
@@ -347,29 +344,8 @@ def _too_large(limit: int) -> RequestError:
     )
 
 
-def _renderer(dialect: Dialect, info: ReplyInfo, inbound: Inbound) -> StreamRenderer:
-    if dialect.name == "chat":  # only chat completions makes usage optional
-        make: Callable[..., StreamRenderer] = dialect.stream_renderer
-        return make(info, include_usage=inbound.include_usage)
-    return dialect.stream_renderer(info)
-
-
-async def _chain(
-    first: StreamEvent | None, rest: AsyncIterator[StreamEvent]
-) -> AsyncIterator[StreamEvent]:
-    try:
-        if first is not None:
-            yield first
-        async for event in rest:
-            yield event
-    finally:
-        close = getattr(rest, "aclose", None)
-        if close is not None:
-            await close()
-
-
-def _info(ticket: Ticket, candidate: Candidate) -> ReplyInfo:
-    return ReplyInfo(ticket.request_id, candidate.name, int(ticket.started))
+def _info(ticket: Ticket, candidate: Candidate, include_usage: bool = True) -> ReplyInfo:
+    return ReplyInfo(ticket.request_id, candidate.name, int(ticket.started), include_usage)
 
 
 def _served_headers(
@@ -392,6 +368,15 @@ def _served_headers(
 _SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 
+def error_response(exc: Exception, anthropic_client: bool = False) -> Response:
+    """A failure outside the dialect endpoints (/keys, /v1/models, unknown routes), in
+    OpenAI's error format, or Anthropic's for a client that sent `anthropic-version`."""
+    failure = classify(exc)
+    render = anthropic_error if anthropic_client else openai_error
+    body = render(failure.status, failure.message, failure.param, failure.code)
+    return _json(body, failure.status, failure.headers)
+
+
 def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
     content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     return Response(content, status, headers, media_type="application/json")
@@ -406,7 +391,5 @@ class ClosingStream(StreamingResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            close = getattr(self.body_iterator, "aclose", None)
-            if close is not None:
-                with anyio.CancelScope(shield=True):
-                    await close()
+            with anyio.CancelScope(shield=True):
+                await aclose(self.body_iterator)

@@ -23,13 +23,16 @@ def priceable(route: Route) -> bool:
 
 
 def _in_catalog(route: Route) -> bool:
+    """Priced the way the answer will be (`price_for`): on the `:provider` the id names, else
+    on some provider of the model."""
     from hfgate.catalog import cached_catalog
+    from hfgate.cost import price_for
     from hfgate.model_ids import parse_hf_model_id
 
     catalog = cached_catalog(route.priced_by)
     model = catalog.get(route.model) if catalog is not None else None
     if model is None:
         return False
-    provider = parse_hf_model_id(route.model).provider
-    offers = [model.offer(provider)] if provider else list(model.providers)
-    return any(o is not None and o.input_price is not None for o in offers)
+    named = parse_hf_model_id(route.model).provider
+    providers = [named] if named else [offer.provider for offer in model.providers]
+    return any(price_for(route.model, p, catalog) is not None for p in providers)

@@ -7,14 +7,14 @@ the client, an error is the client's to see.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, replace
 
 from hfgate.backends import AsyncBackend, AsyncHttpChat
 from hfgate.endpoint import RetryPolicy
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.gateway.dialects import Inbound
-from hfgate.gateway.errors import falls_back
+from hfgate.gateway.errors import GatewayError, falls_back
 from hfgate.gateway.http import upstream_client
 from hfgate.gateway.keys import allows
 from hfgate.gateway.pricing import priceable
@@ -44,12 +44,11 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class OpenStream:
-    """A stream whose first event arrived: who answers, that event, and the rest (which the
-    caller must `aclose()`)."""
+    """A stream whose first event arrived: who answers, and all its events, that first one
+    included (the caller must `aclose()` them)."""
 
     candidate: Candidate
-    first: StreamEvent | None
-    rest: AsyncIterator[StreamEvent]
+    events: AsyncGenerator[StreamEvent, None]
     meta: ResponseMeta | None
 
 
@@ -69,20 +68,16 @@ class Upstreams:
         the key's `patterns` allow. Raises the library's own error (InvalidModelError,
         MissingKeyError...) for `model`; a fallback that does not resolve is skipped, since
         the first may still answer. A `budgeted` key only gets models with a known price."""
-        if is_local_model(model) and model != "local":
-            raise InvalidModelError(f"{model!r}: only the packaged `local` model is served.")
-        first = Candidate(model, resolve_model(model, self.origin))
+        first = self._candidate(model)
         found = [first]
         custom = first.route.custom
         for name in custom.fallbacks if custom is not None else ():
-            if allows(patterns, name) and not (is_local_model(name) and name != "local"):
+            if allows(patterns, name):
                 with contextlib.suppress(HfgateError):
-                    found.append(Candidate(name, resolve_model(name, self.origin)))
+                    found.append(self._candidate(name))
         if budgeted:
             found = [c for c in found if priceable(c.route)]
             if not found:
-                from hfgate.gateway.errors import GatewayError
-
                 raise GatewayError(
                     403,
                     f"This key has a budget, and the gateway knows no price for {model!r}, "
@@ -90,6 +85,13 @@ class Upstreams:
                     code="model_not_priced",
                 )
         return found
+
+    def _candidate(self, name: str) -> Candidate:
+        """Resolved as the library resolves it, except that a client may not name a GGUF
+        file (`local/<path>` would let it probe the disk): only the packaged `local`."""
+        if is_local_model(name) and name != "local":
+            raise InvalidModelError(f"{name!r}: only the packaged `local` model is served.")
+        return Candidate(name, resolve_model(name, self.origin))
 
     def request_for(self, candidate: Candidate, inbound: Inbound, dialect: str) -> ChatRequest:
         """The unified request as this candidate gets it. The client's extra fields ride
@@ -145,19 +147,33 @@ class Upstreams:
                 events = aiter(backend.stream(request))
                 first = await anext(events, None)
             except HfgateError as error:
-                if events is not None:
-                    await _aclose(events)
+                await aclose(events)
                 if last or not falls_back(error):
                     raise
                 continue
-            return OpenStream(candidate, first, events, getattr(backend, "meta", None))
+            meta = getattr(backend, "meta", None)
+            return OpenStream(candidate, _starting_with(first, events), meta)
         raise AssertionError("no candidates")
 
     async def aclose(self) -> None:
         await self.transport.aclose()
 
 
-async def _aclose(events: AsyncIterator[StreamEvent]) -> None:
-    close = getattr(events, "aclose", None)
+async def _starting_with(
+    first: StreamEvent | None, rest: AsyncIterator[StreamEvent]
+) -> AsyncGenerator[StreamEvent, None]:
+    try:
+        if first is not None:
+            yield first
+        async for event in rest:
+            yield event
+    finally:
+        await aclose(rest)
+
+
+async def aclose(iterator: object) -> None:
+    """Close an async generator now, so its `finally` runs (the HTTP stream closes) at once
+    rather than whenever the garbage collector gets to it; anything else is left alone."""
+    close = getattr(iterator, "aclose", None)
     if close is not None:
         await close()

@@ -181,8 +181,9 @@ def _finish(
     return "other", str(status)
 
 
-def _reasoning_text(item: Mapping[str, Any]) -> str:
-    """OpenAI's summaries, else HF responses.js's raw `reasoning_text` content."""
+def reasoning_text(item: Mapping[str, Any]) -> str:
+    """A reasoning item's text: OpenAI's summaries, else HF responses.js's raw
+    `reasoning_text` content (the gateway reads clients' reasoning items the same way)."""
     summary = [str(s.get("text") or "") for s in _items(item.get("summary"))]
     if any(summary):
         return "\n\n".join(s for s in summary if s)
@@ -222,7 +223,7 @@ def parse_response(body: Any, meta: ResponseMeta) -> StepResult:
         if kind == "message":
             texts.append(_message_text(item))
         elif kind == "reasoning":
-            reasoning.append(_reasoning_text(item))
+            reasoning.append(reasoning_text(item))
         elif kind == "function_call":
             calls.append(_call(item, len(calls)))
     finish, raw_finish = _finish(body.get("status"), body.get("incomplete_details"), tuple(calls))

@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from hfgate.request import ChatRequest
 from hfgate.types import StepResult, StreamEvent
+
+_IMAGE_URL_SCHEMES = ("http://", "https://", "data:")
+
+
+def is_image_url(value: Any) -> TypeGuard[str]:
+    """Whether a client's image is a URL the gateway may pass on: http(s) or inline `data:`,
+    never a path (the library reads paths; a server must not read its disk for a client)."""
+    return isinstance(value, str) and value[:8].lower().startswith(_IMAGE_URL_SCHEMES)
 
 
 class RequestError(Exception):
@@ -59,6 +67,8 @@ class ReplyInfo:
     """The model to report: the name the client asked for, or the fallback that served."""
     created: int
     """Unix seconds."""
+    include_usage: bool = True
+    """Chat completions streams only: end with a usage chunk (`Inbound.include_usage`)."""
 
 
 class StreamRenderer(Protocol):

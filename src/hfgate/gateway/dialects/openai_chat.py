@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from hfgate.errors import ConfigError
-from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError
+from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError, is_image_url
 from hfgate.gateway.dialects._errors import openai_error
 from hfgate.messages import parse_arguments
 from hfgate.request import ChatRequest, ResponseFormat, ToolChoice, to_response_format, to_stop
@@ -54,7 +54,6 @@ _PARTS: dict[Role, tuple[str, ...]] = {
     "tool": ("text",),
 }
 _UNSUPPORTED_PARTS = ("input_audio", "file")
-_URL_SCHEMES = ("http://", "https://", "data:")
 _MODES = ("auto", "none", "required")
 _FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "temperature": ((int, float), "a number"),
@@ -206,7 +205,7 @@ def _part(raw: Any, at: str, allowed: tuple[str, ...]) -> Part:
 
 def _image(raw: Any, at: str) -> ImagePart:
     url = raw.get("url") if isinstance(raw, Mapping) else None
-    if not isinstance(url, str) or not url.lower().startswith(_URL_SCHEMES):
+    if not is_image_url(url):
         _fail(f"{at}.url", f"{at}.url must be an http(s) URL or a data: URL.")
     detail = raw.get("detail")
     if detail is not None and detail not in ("auto", "low", "high"):
@@ -379,10 +378,10 @@ class ChunkRenderer:
 
     Tool-call indexes are renumbered 0, 1, ... in order of appearance (the openai SDK indexes
     a list with them); a call that arrives whole (`ToolCallEvent`, or only in `StepFinish`) is
-    sent as one delta unless it already streamed. Build with
-    `functools.partial(ChunkRenderer, include_usage=inbound.include_usage)`."""
+    sent as one delta unless it already streamed. A final usage chunk follows when
+    `info.include_usage`."""
 
-    def __init__(self, info: ReplyInfo, *, include_usage: bool = True) -> None:
+    def __init__(self, info: ReplyInfo) -> None:
         head = _dumps(
             {
                 "id": f"chatcmpl-{info.id}",
@@ -393,7 +392,7 @@ class ChunkRenderer:
         )[:-1]
         self._choice = f'data: {head},"choices":[{{"index":0,"delta":'
         self._usage_head = f'data: {head},"choices":[],"usage":'
-        self._include = include_usage
+        self._include = info.include_usage
         self._index: dict[int, int] = {}  # upstream tool-call index -> the client's
         self._count = 0  # tool calls the client has seen
         self._sent: set[str] = set()  # ids of calls the client has seen

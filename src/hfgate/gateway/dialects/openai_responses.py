@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError
+from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError, is_image_url
 from hfgate.gateway.dialects._errors import openai_error
 from hfgate.messages import parse_arguments
 from hfgate.request import ChatRequest, JsonSchemaFormat, RawFormat, ResponseFormat
@@ -36,6 +36,7 @@ from hfgate.types import (
     ToolCallEvent,
     Usage,
 )
+from hfgate.wire.responses import reasoning_text
 
 __all__ = ["DIALECT", "EventRenderer", "parse_request", "render_error", "render_response"]
 
@@ -50,7 +51,6 @@ _ROLES: tuple[tuple[str, Role], ...] = (
     ("assistant", "assistant"),
 )
 _MODES = ("auto", "none", "required")
-_URL_SCHEMES = ("http://", "https://", "data:")
 _HANDLED = frozenset(
     "model input instructions tools tool_choice text temperature top_p max_output_tokens "
     "reasoning stream previous_response_id conversation background".split()
@@ -142,7 +142,7 @@ def _input(body: Mapping[str, Any]) -> list[Message]:
         elif kind == "function_call_output":
             out.append(_call_output(item, where, names))
         elif kind == "reasoning":
-            reasoning.extend(t for t in [_reasoning_text(item)] if t)
+            reasoning.extend(t for t in [reasoning_text(item)] if t)
         else:
             _bad(f"{where}.type", f"Input item type {kind!r} is not supported; use {_ITEMS}.")
     return out
@@ -154,18 +154,6 @@ def _with_reasoning(msg: Message, pending: list[str]) -> Message:
     text = "\n\n".join(pending)
     pending.clear()
     return Message("assistant", msg.content, msg.tool_calls, reasoning=text)
-
-
-def _reasoning_text(item: Mapping[str, Any]) -> str:
-    """Summaries, else raw `reasoning_text` content (as `hfgate.wire.responses` reads them)."""
-    summary = [str(p.get("text") or "") for p in _objects(item.get("summary"))]
-    if any(summary):
-        return "\n\n".join(s for s in summary if s)
-    return "".join(str(p.get("text") or "") for p in _objects(item.get("content")))
-
-
-def _objects(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
 def _message(item: Mapping[str, Any], where: str) -> Message:
@@ -201,7 +189,7 @@ def _part(part: Any, where: str) -> Part:
     url, detail = part.get("image_url"), part.get("detail")
     if url is None and part.get("file_id") is not None:
         _bad(f"{where}.file_id", f"Uploaded files are not supported: {_URLS}")
-    if not isinstance(url, str) or not url[:8].lower().startswith(_URL_SCHEMES):
+    if not is_image_url(url):
         _bad(f"{where}.image_url", f"Not an image URL: {_URLS}")
     if not isinstance(detail, str | None):
         _bad(f"{where}.detail", "`detail` must be low, high or auto.")
