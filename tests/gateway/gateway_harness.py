@@ -4,7 +4,6 @@ in front of the emulators, with the real openai and anthropic SDKs as its client
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import anthropic
 import httpx
 import openai
 import uvicorn
+from pg_cluster import free_port
 
 from hfgate.gateway.app import create_app
 from hfgate.gateway.config import GatewayConfig
@@ -105,12 +105,6 @@ def gateway_in_thread(config: GatewayConfig) -> Iterator[Gateway]:
         gateway.close()
         server.should_exit = True
         thread.join(timeout=20)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class GatewayProcess:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx2  # the openai SDK's own HTTP client
@@ -695,7 +696,7 @@ def test_stream_of_an_upstream_that_answered_in_one_piece() -> None:
         ToolCallEvent(CALL_A),
         StepFinish(_step(text="Sure.", tool_calls=(CALL_A, CALL_B), finish_reason="tool-calls")),
     ]
-    chunks = _chunks(_frames(ChunkRenderer(INFO, include_usage=True), events))
+    chunks = _chunks(_frames(ChunkRenderer(replace(INFO, include_usage=True)), events))
     assert "usage" not in chunks[-1]  # usage unknown: no usage chunk, never zeros
     _, step = _fold(chunks)
     assert step.text == "Sure." and step.tool_calls == (CALL_A, CALL_B)
@@ -722,8 +723,8 @@ def test_calls_streamed_without_an_id_are_not_sent_twice() -> None:
 
 def test_usage_chunk_only_when_asked() -> None:
     finish = StepFinish(_step(text="x", usage=USAGE))
-    asked = ChunkRenderer(INFO, include_usage=True)
-    not_asked = ChunkRenderer(INFO, include_usage=False)
+    asked = ChunkRenderer(replace(INFO, include_usage=True))
+    not_asked = ChunkRenderer(replace(INFO, include_usage=False))
     assert len(_frames(asked, [finish])) == len(_frames(not_asked, [finish])) + 1
     assert _frames(not_asked, [finish])[-2].endswith('"finish_reason":"stop"}]}\n\n')
 
@@ -793,7 +794,7 @@ def _gateway(step: StepResult, events: list[StreamEvent]) -> Any:
         seen.append(inbound)
         if not inbound.stream:
             return httpx2.Response(200, json=render_response(step, INFO))
-        renderer = ChunkRenderer(INFO, include_usage=inbound.include_usage)
+        renderer = ChunkRenderer(replace(INFO, include_usage=inbound.include_usage))
         text = "".join(_frames(renderer, events))
         return httpx2.Response(200, text=text, headers={"content-type": "text/event-stream"})
 
