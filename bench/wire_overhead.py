@@ -144,7 +144,7 @@ def messages_clients(base_url: str) -> dict[str, Pair]:
     }
 
 
-WIRES: dict[str, tuple[str, Callable[[str], dict[str, Pair]]]] = {
+FORMATS: dict[str, tuple[str, Callable[[str], dict[str, Pair]]]] = {
     "OpenAI Responses": ("OpenAIEmulator", responses_clients),
     "Anthropic Messages": ("AnthropicEmulator", messages_clients),
 }
@@ -192,7 +192,7 @@ def main() -> None:
         "settings files' stat check on every call.",
         "",
     ]
-    for wire, (kind, make) in WIRES.items():
+    for wire, (kind, make) in FORMATS.items():
         lines += [
             f"| {wire} | non-streaming (ms) | ratio | streaming (ms) | ratio |",
             "|---|---:|---:|---:|---:|",

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 import hfgate
-from hfgate.auth import find_hf_key, is_hf_host, redact
-from hfgate.client import DEFAULT_HF_MODEL
+from hfgate.client.clients import DEFAULT_HF_MODEL
+from hfgate.http.auth import find_hf_key, is_hf_host, redact
 
 
 def test_lookup_order(monkeypatch: pytest.MonkeyPatch, hf_home: Path) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from hfgate.catalog import (
+from hfgate.errors import APIConnectionError, ServerError
+from hfgate.routing.catalog import (
     CatalogModel,
     ProviderOffer,
     cache_path,
@@ -20,7 +21,6 @@ from hfgate.catalog import (
     load_catalog,
     parse_catalog,
 )
-from hfgate.errors import APIConnectionError, ServerError
 
 # The verbatim example from the router docs (hub-api.md), trimmed to three providers.
 DOC_EXAMPLE = {

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hfgate.catalog import parse_catalog
-from hfgate.cost import CostEstimate, Price, cost_of, estimate, price_for, result_cost
+from hfgate.routing.catalog import parse_catalog
+from hfgate.routing.cost import CostEstimate, Price, cost_of, estimate, price_for, result_cost
 from hfgate.types import ResponseMeta, StepResult, TextResult, Usage
 
 CATALOG = parse_catalog(

@@ -183,7 +183,7 @@ async def test_async_module_level(router: Any, monkeypatch: pytest.MonkeyPatch) 
 def test_cost_from_the_cached_catalog(
     hf: Any, router: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    from hfgate.catalog import load_catalog
+    from hfgate.routing.catalog import load_catalog
 
     monkeypatch.setenv("HFGATE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("HFGATE_ROUTER_URL", router.base_url)

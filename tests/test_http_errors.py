@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from hfgate import errors
-from hfgate.auth import Key
-from hfgate.endpoint import Endpoint
-from hfgate.http_errors import retry_after, status_error
+from hfgate.http.auth import Key
+from hfgate.http.endpoint import Endpoint
+from hfgate.http.errors import retry_after, status_error
 
 ENDPOINT = Endpoint("https://router.huggingface.co/v1", Key("hf_secret_value", "test"))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hfgate.logstore import MIGRATIONS, LogEntry, LogStore, default_path, logging_disabled
+from hfgate.cli.logstore import MIGRATIONS, LogEntry, LogStore, default_path, logging_disabled
 
 
 def test_migrations_run_once_in_order_and_are_recorded(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hfgate.errors import ConfigError
-from hfgate.messages import build_messages, image, to_message, user
+from hfgate.inputs.messages import build_messages, image, to_message, user
 from hfgate.types import ImagePart, Message, TextPart
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 8

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hfgate.errors import InvalidModelError
-from hfgate.model_ids import HfModelId, is_hf_model_id, parse_hf_model_id
+from hfgate.inputs.model_ids import HfModelId, is_hf_model_id, parse_hf_model_id
 
 
 @pytest.mark.parametrize(

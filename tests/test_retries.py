@@ -9,7 +9,7 @@ import pytest
 
 import hfgate
 from hfgate import errors
-from hfgate.endpoint import RetryPolicy
+from hfgate.http.endpoint import RetryPolicy
 from hfgate.testing import Reply
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import platformdirs
 import pytest
 
-import hfgate.settings
+import hfgate.routing.settings
 from hfgate.errors import ConfigError
-from hfgate.settings import (
+from hfgate.routing.settings import (
     PROVIDERS,
     CustomModel,
     Place,
@@ -969,13 +969,13 @@ def test_strict_ignores_warnings() -> None:
 
 
 def test_live_reload_and_cache(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="hfgate.settings")
+    caplog.set_level(logging.WARNING, logger="hfgate.routing.settings")
     write(factory(), models(entry(provider="OpenAI")))
     first = load_settings()
     assert load_settings() is first
     assert load_settings() is first
     assert [r.getMessage() for r in caplog.records] == [messages(first)[0]]
-    assert caplog.records[0].name == "hfgate.settings"
+    assert caplog.records[0].name == "hfgate.routing.settings"
 
     write(factory(), models(entry(model="acme/model-2")))
     second = load_settings()
@@ -1018,7 +1018,7 @@ def test_the_key_never_shows() -> None:
 
 
 def test_public_names() -> None:
-    assert hfgate.settings.__all__ == [
+    assert hfgate.routing.settings.__all__ == [
         "CustomModel",
         "PROVIDERS",
         "Place",

@@ -5,7 +5,7 @@ from typing import Literal
 import pytest
 
 from hfgate.errors import ConfigError
-from hfgate.tools import prepare_call, to_tool, to_tools, tool_result
+from hfgate.inputs.tools import prepare_call, to_tool, to_tools, tool_result
 from hfgate.types import ToolCall
 
 

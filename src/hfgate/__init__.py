@@ -17,19 +17,19 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     # functions
-    "generate_text": "hfgate.api",
-    "stream_text": "hfgate.api",
-    "generate_object": "hfgate.api",
-    "agenerate_text": "hfgate.api",
-    "astream_text": "hfgate.api",
-    "agenerate_object": "hfgate.api",
-    "image": "hfgate.messages",
-    "user": "hfgate.messages",
+    "generate_text": "hfgate.client.api",
+    "stream_text": "hfgate.client.api",
+    "generate_object": "hfgate.client.api",
+    "agenerate_text": "hfgate.client.api",
+    "astream_text": "hfgate.client.api",
+    "agenerate_object": "hfgate.client.api",
+    "image": "hfgate.inputs.messages",
+    "user": "hfgate.inputs.messages",
     # clients and streams
-    "Client": "hfgate.client",
-    "AsyncClient": "hfgate.client",
-    "TextStream": "hfgate.stream",
-    "AsyncTextStream": "hfgate.stream",
+    "Client": "hfgate.client.clients",
+    "AsyncClient": "hfgate.client.clients",
+    "TextStream": "hfgate.client.stream",
+    "AsyncTextStream": "hfgate.client.stream",
     # values
     "Message": "hfgate.types",
     "TextPart": "hfgate.types",
@@ -130,7 +130,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from hfgate.api import (
+    from hfgate.client.api import (
         agenerate_object,
         agenerate_text,
         astream_text,
@@ -138,7 +138,8 @@ if TYPE_CHECKING:
         generate_text,
         stream_text,
     )
-    from hfgate.client import AsyncClient, Client
+    from hfgate.client.clients import AsyncClient, Client
+    from hfgate.client.stream import AsyncTextStream, TextStream
     from hfgate.errors import (
         APIConnectionError,
         APIStatusError,
@@ -157,8 +158,7 @@ if TYPE_CHECKING:
         ServerError,
         StreamError,
     )
-    from hfgate.messages import image, user
-    from hfgate.stream import AsyncTextStream, TextStream
+    from hfgate.inputs.messages import image, user
     from hfgate.types import (
         Finish,
         ImagePart,

@@ -156,17 +156,17 @@ class TextResult:
     @property
     def cost(self) -> float | None:
         """USD, for router calls from the router catalog cached on disk (never fetched here:
-        `hfgate models` or `hfgate.catalog.load_catalog()` fill the cache), for other APIs
+        `hfgate models` or `hfgate.routing.catalog.load_catalog()` fill the cache), for other APIs
         from genai-prices' bundled list; None when no price is known. The embedded local
         model costs 0."""
         if self.provider == "local":
             return 0.0
         if self.priced_by is not None:
-            from hfgate.cost import result_cost
+            from hfgate.routing.cost import result_cost
 
             return result_cost(self, self.requested_model, base_url=self.priced_by)
         if self.api_url is not None:
-            from hfgate.api_cost import api_cost
+            from hfgate.routing.api_cost import api_cost
 
             models = (self.model, self.requested_model)
             return api_cost(self.usage, models, self.api_url, self.api_provider)

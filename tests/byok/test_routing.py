@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import hfgate
-from hfgate.routing import Origin, resolve_model
+from hfgate.formats import CHAT, MESSAGES, RESPONSES
+from hfgate.routing.resolve import Origin, resolve_model
 from hfgate.testing import AnthropicEmulator, OpenAIEmulator, Reply, RouterEmulator
-from hfgate.wire import CHAT, MESSAGES, RESPONSES
 
 ROUTER = Origin("https://router.huggingface.co/v1", is_router=True, api_key="hf_x")
 

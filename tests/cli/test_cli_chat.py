@@ -91,7 +91,7 @@ def test_errors_do_not_end_the_session(invoke: Invoke, routed: Any) -> None:
 
 
 def _priced(router: Any) -> tuple[str, str, float, float]:
-    from hfgate.catalog import fetch_catalog
+    from hfgate.routing.catalog import fetch_catalog
 
     for model in fetch_catalog(router.base_url).models:
         for o in model.providers:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from hfgate.catalog import Catalog, fetch_catalog
+from hfgate.routing.catalog import Catalog, fetch_catalog
 from hfgate.testing import RouterEmulator
 
 Invoke = Callable[..., Result]

@@ -248,7 +248,7 @@ def test_debug_shows_the_traceback(routed: Any, hfgate_process: Any) -> None:
 
 def _priced_offer(router: Any) -> dict[str, Any]:
     """A (model, provider) with input and output prices from the emulator's catalog."""
-    from hfgate.catalog import fetch_catalog
+    from hfgate.routing.catalog import fetch_catalog
 
     for model in fetch_catalog(router.base_url).models:
         for offer in model.providers:

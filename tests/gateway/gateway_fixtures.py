@@ -24,7 +24,7 @@ WriteModels = Callable[..., Path]
 def upstream(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RouterEmulator]:
     """The HF router emulator, with the gateway's own HF key in the environment (and a
     catalog cache of this test's own)."""
-    from hfgate.catalog import CACHE_DIR_ENV
+    from hfgate.routing.catalog import CACHE_DIR_ENV
 
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv("HF_TOKEN", HF_KEY)
@@ -65,7 +65,7 @@ def gateway(
 ) -> Iterator[Gateway]:
     """A gateway in front of the router emulator, once per database backend. The router's
     price catalog is loaded before the first request, as `hfgate serve` does at start-up."""
-    from hfgate.catalog import load_catalog
+    from hfgate.routing.catalog import load_catalog
 
     load_catalog(base_url=upstream.base_url)
     config = GatewayConfig(

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 
 import hfgate
 from hfgate.errors import BadRequestError, ConfigError, InvalidModelError
+from hfgate.inputs.request import ChatRequest, to_response_format
+from hfgate.inputs.tools import to_tools
 from hfgate.local import (
     DEFAULT_LOCAL_MODEL,
     AsyncLocalChat,
@@ -28,8 +30,6 @@ from hfgate.local import (
     is_local_model,
     local_backend,
 )
-from hfgate.request import ChatRequest, to_response_format
-from hfgate.tools import to_tools
 from hfgate.types import (
     ImagePart,
     Message,

@@ -15,10 +15,10 @@ from hfgate.cli._options import default_model, is_local
 from hfgate.cli.render import AnswerPrinter, notice
 
 if TYPE_CHECKING:
-    from hfgate.catalog import Catalog
-    from hfgate.client import Client
-    from hfgate.cost import CostEstimate
-    from hfgate.logstore import LogEntry, LogStore
+    from hfgate.cli.logstore import LogEntry, LogStore
+    from hfgate.client.clients import Client
+    from hfgate.routing.catalog import Catalog
+    from hfgate.routing.cost import CostEstimate
     from hfgate.types import Message, TextResult
 
 
@@ -57,7 +57,7 @@ class Pricer:
         self._loaded = False
 
     def estimate(self, result: TextResult, model: str) -> CostEstimate:
-        from hfgate.cost import UNKNOWN, CostEstimate, result_estimate
+        from hfgate.routing.cost import UNKNOWN, CostEstimate, result_estimate
 
         if is_local(model):
             return CostEstimate(0.0)  # runs on this machine: free
@@ -72,8 +72,8 @@ class Pricer:
 
 
 def _load_catalog_quietly() -> Catalog | None:
-    from hfgate.catalog import load_catalog
     from hfgate.errors import HfgateError
+    from hfgate.routing.catalog import load_catalog
 
     try:
         return load_catalog(timeout=5.0).catalog
@@ -93,7 +93,7 @@ class CallLog:
             return
         try:
             if self._store is None:
-                from hfgate.logstore import LogStore
+                from hfgate.cli.logstore import LogStore
 
                 self._store = LogStore()
             self._store.add(entry)
@@ -118,13 +118,13 @@ class Caller:
 
     def client(self) -> Client:
         if self._client is None:
-            from hfgate.client import Client
+            from hfgate.client.clients import Client
 
             self._client = Client()
         return self._client
 
     def call(self, request: Request, printer: AnswerPrinter, stream: bool = True) -> Outcome:
-        from hfgate.cost import UNKNOWN
+        from hfgate.routing.cost import UNKNOWN
 
         model = request.model or default_model()
         start = time.monotonic()
@@ -202,7 +202,7 @@ def error_text(error: BaseException) -> str:
 
 
 def _entry(request: Request, outcome: Outcome, conversation_id: str | None) -> LogEntry:
-    from hfgate.logstore import LogEntry
+    from hfgate.cli.logstore import LogEntry
 
     result = outcome.result
     usage = result.usage if result is not None else None

@@ -1,6 +1,6 @@
 """Where the CLI learns about models beyond the Hub: the bring-your-own-key settings files.
 
-Thin views over `hfgate.settings`: names for `/model`, endpoints and problems for `hfgate
+Thin views over `hfgate.routing.settings`: names for `/model`, endpoints and problems for `hfgate
 doctor`. Settings are re-read only when a file changes, so these are cheap to call.
 """
 
@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfgate.settings import Settings, load_settings, settings_paths
+from hfgate.routing.settings import Settings, load_settings, settings_paths
 
 if TYPE_CHECKING:
-    from hfgate.endpoint import Endpoint
+    from hfgate.http.endpoint import Endpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def is_custom_model(name: str) -> bool:
 def custom_endpoints() -> list[CustomEndpoint]:
     """Each settings model's base URL, for `hfgate doctor` to probe."""
     from hfgate.errors import ConfigError
-    from hfgate.routing import Origin, custom_route
+    from hfgate.routing.resolve import Origin, custom_route
 
     settings = _settings()
     endpoints = []
@@ -103,8 +103,8 @@ __all__ = [
 
 def recent_hf_models(limit: int = 10) -> list[str]:
     """Hugging Face ids used recently through the CLI (from the call log), newest first."""
-    from hfgate.logstore import LogStore, default_path
-    from hfgate.model_ids import is_hf_model_id
+    from hfgate.cli.logstore import LogStore, default_path
+    from hfgate.inputs.model_ids import is_hf_model_id
 
     if not default_path().exists():
         return []

@@ -21,7 +21,7 @@ def state(ctx: click.Context) -> CliState:
 
 
 def log_enabled(ctx: click.Context, no_log_flag: bool = False) -> bool:
-    from hfgate.logstore import logging_disabled
+    from hfgate.cli.logstore import logging_disabled
 
     return state(ctx).log and not no_log_flag and not logging_disabled()
 
@@ -94,8 +94,8 @@ def no_reasoning_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def default_model() -> str:
     """The model the client picks when none is given (for display, pricing and logs)."""
-    from hfgate.auth import find_hf_key
-    from hfgate.client import DEFAULT_HF_MODEL
+    from hfgate.client.clients import DEFAULT_HF_MODEL
+    from hfgate.http.auth import find_hf_key
 
     return DEFAULT_HF_MODEL if find_hf_key() else "local"
 

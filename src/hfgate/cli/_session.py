@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from hfgate.cli._exchange import Outcome
-    from hfgate.cost import CostEstimate
+    from hfgate.routing.cost import CostEstimate
     from hfgate.types import Message, Usage
 
 

@@ -18,8 +18,8 @@ Handler = Callable[["ChatApp", str], bool]
 def model_choices(app: ChatApp) -> tuple[list[str], list[str]]:
     """("Custom models", "Hugging Face" ids) to offer in /model, current and recent first."""
     from hfgate.cli._models import custom_model_names, recent_hf_models
-    from hfgate.client import DEFAULT_HF_MODEL
-    from hfgate.model_ids import is_hf_model_id
+    from hfgate.client.clients import DEFAULT_HF_MODEL
+    from hfgate.inputs.model_ids import is_hf_model_id
 
     custom = custom_model_names()
     seen: list[str] = []
@@ -34,8 +34,8 @@ def model_problem(name: str, custom: list[str]) -> str | None:
     from hfgate.cli._models import is_custom_model
     from hfgate.cli._options import is_local
     from hfgate.errors import InvalidModelError
-    from hfgate.model_ids import parse_hf_model_id
-    from hfgate.routing import official_for
+    from hfgate.inputs.model_ids import parse_hf_model_id
+    from hfgate.routing.resolve import official_for
 
     if name in custom or is_local(name) or is_custom_model(name) or official_for(name):
         return None

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from hfgate.catalog import Catalog
-    from hfgate.endpoint import Endpoint
-    from hfgate.routing import Origin
+    from hfgate.http.endpoint import Endpoint
+    from hfgate.routing.catalog import Catalog
+    from hfgate.routing.resolve import Origin
 
 _MARKS = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "red"), "info": ("-", "")}
 
@@ -46,7 +46,7 @@ def doctor(ctx: click.Context, model: str | None) -> None:
 
 
 def check_key(report: Report) -> None:
-    from hfgate.auth import ENV_VARS, find_hf_key
+    from hfgate.http.auth import ENV_VARS, find_hf_key
 
     key = find_hf_key()
     if key is not None:
@@ -77,8 +77,8 @@ def check_settings(report: Report) -> None:
 
 
 def check_router(report: Report) -> None:
-    from hfgate.catalog import parse_catalog, router_url, write_cache
     from hfgate.errors import HfgateError
+    from hfgate.routing.catalog import parse_catalog, router_url, write_cache
 
     url = router_url()
     try:
@@ -119,8 +119,8 @@ def check_model(report: Report, model: str) -> None:
     from hfgate.cli._models import is_custom_model
     from hfgate.cli._options import is_local
     from hfgate.errors import InvalidModelError
-    from hfgate.model_ids import parse_hf_model_id
-    from hfgate.routing import official_for
+    from hfgate.inputs.model_ids import parse_hf_model_id
+    from hfgate.routing.resolve import official_for
 
     topic = f"model {model}"
     if is_local(model):
@@ -153,7 +153,7 @@ def _check_route(report: Report, topic: str, model: str) -> None:
     """A settings model or an official API: where the key comes from and what URL a call
     goes to (no request is sent: that would cost money)."""
     from hfgate.errors import ConfigError
-    from hfgate.routing import resolve_model
+    from hfgate.routing.resolve import resolve_model
 
     try:
         route = resolve_model(model, _no_origin())
@@ -170,7 +170,7 @@ def _check_route(report: Report, topic: str, model: str) -> None:
 
 
 def _no_origin() -> Origin:
-    from hfgate.routing import Origin
+    from hfgate.routing.resolve import Origin
 
     return Origin("", is_router=True)
 
@@ -187,14 +187,14 @@ def _check_local(report: Report, topic: str) -> None:
 
 
 def _timed_models(base_url: str) -> tuple[object, int]:
-    from hfgate.auth import find_hf_key
-    from hfgate.endpoint import Endpoint
+    from hfgate.http.auth import find_hf_key
+    from hfgate.http.endpoint import Endpoint
 
     return _timed_get(base_url.rstrip("/") + "/models", Endpoint(base_url, find_hf_key()))
 
 
 def _timed_get(url: str, endpoint: Endpoint) -> tuple[object, int]:
-    from hfgate.transport import SyncTransport
+    from hfgate.http.transport import SyncTransport
 
     transport = SyncTransport()
     start = time.monotonic()

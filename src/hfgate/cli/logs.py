@@ -12,13 +12,13 @@ import click
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from hfgate.logstore import LogEntry, LogStore, UsageRow
+    from hfgate.cli.logstore import LogEntry, LogStore, UsageRow
 
 T = TypeVar("T")
 
 
 def _open() -> LogStore | None:
-    from hfgate.logstore import LogStore, default_path
+    from hfgate.cli.logstore import LogStore, default_path
 
     if not default_path().exists():
         return None
@@ -57,7 +57,7 @@ def logs(ctx: click.Context, count: int, as_json: bool) -> None:
 @logs.command()
 def path() -> None:
     """Print where the log database is."""
-    from hfgate.logstore import default_path
+    from hfgate.cli.logstore import default_path
 
     click.echo(str(default_path()))
 

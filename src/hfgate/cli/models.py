@@ -9,7 +9,7 @@ import click
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from hfgate.catalog import Catalog, CatalogModel, ProviderOffer
+    from hfgate.routing.catalog import Catalog, CatalogModel, ProviderOffer
 
 Row = tuple["CatalogModel", "ProviderOffer"]
 
@@ -31,8 +31,8 @@ def models(
 ) -> None:
     """List the models the router serves: providers, status, context, prices per 1M tokens,
     latency, throughput, tools and structured-output support."""
-    from hfgate.catalog import load_catalog
     from hfgate.cli.render import age, notice
+    from hfgate.routing.catalog import load_catalog
 
     loaded = load_catalog(refresh=refresh)
     if loaded.fetch_error is not None:

@@ -10,8 +10,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from hfgate.formats.base import RequestError
 from hfgate.gateway.auth import Authenticator
-from hfgate.gateway.dialects import RequestError
 from hfgate.gateway.errors import GatewayError
 from hfgate.gateway.exchange import error_response, read_json
 from hfgate.gateway.keys import key_json, make_key

@@ -16,36 +16,33 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hfgate.catalog import load_catalog, router_url
+from hfgate.formats import FORMATS
+from hfgate.formats.base import Format
 from hfgate.gateway.admin import KeysAPI
 from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.config import GatewayConfig
-from hfgate.gateway.dialects import Dialect, anthropic, openai_chat, openai_responses
 from hfgate.gateway.errors import GatewayError
 from hfgate.gateway.exchange import Exchanges, error_response
 from hfgate.gateway.listing import anthropic_list, model_names, openai_list
 from hfgate.gateway.metrics import CONTENT_TYPE, Metrics
 from hfgate.gateway.store import Store, open_store
 from hfgate.gateway.upstream import Upstreams
-from hfgate.routing import Origin
+from hfgate.routing.catalog import load_catalog, router_url
+from hfgate.routing.resolve import Origin
 
 log = logging.getLogger("hfgate.gateway")
 
-DIALECTS: tuple[Dialect, ...] = (
-    openai_chat.DIALECT,
-    openai_responses.DIALECT,
-    anthropic.DIALECT,
-)
+INGRESS: tuple[Format, ...] = tuple(FORMATS.values())
 
 
 def create_app(config: GatewayConfig | None = None, *, store: Store | None = None) -> Starlette:
     """The gateway app; `store` replaces the database named in `config` (tests, embedding)."""
     config = config or GatewayConfig.from_env()
     state = _State(config, store)
-    routes = [Route(d.path, state.endpoint(d), methods=["POST"]) for d in DIALECTS]
+    routes = [Route(d.served_at, state.endpoint(d), methods=["POST"]) for d in INGRESS]
     routes += [  # OpenAI clients given a base URL without /v1
-        Route(d.path.removeprefix("/v1"), state.endpoint(d), methods=["POST"])
-        for d in DIALECTS
+        Route(d.served_at.removeprefix("/v1"), state.endpoint(d), methods=["POST"])
+        for d in INGRESS
         if d.name != "messages"
     ]
     routes += [
@@ -99,7 +96,7 @@ class _State:
             if self.given_store is None:
                 await store.close()
 
-    def endpoint(self, dialect: Dialect):  # type: ignore[no-untyped-def]
+    def endpoint(self, dialect: Format):  # type: ignore[no-untyped-def]
         async def handle(request: Request) -> Response:
             return await self.exchanges.handle(request, dialect)
 

@@ -35,8 +35,8 @@ from hfgate.errors import (
     NotFoundError,
     StreamError,
 )
-from hfgate.gateway.dialects import RequestError
-from hfgate.settings import SettingsError
+from hfgate.formats.base import RequestError
+from hfgate.routing.settings import SettingsError
 
 log = logging.getLogger("hfgate.gateway")
 

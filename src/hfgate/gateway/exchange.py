@@ -19,15 +19,15 @@ import anyio
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 
+from hfgate.formats.base import Format, Inbound, ReplyInfo, RequestError, StreamRenderer
+from hfgate.formats.error_bodies import anthropic_error, openai_error
 from hfgate.gateway.auth import Authenticator, Caller
-from hfgate.gateway.dialects import Dialect, Inbound, ReplyInfo, RequestError, StreamRenderer
-from hfgate.gateway.dialects._errors import anthropic_error, openai_error
 from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, Upstreams, aclose
-from hfgate.request import ChatRequest
+from hfgate.inputs.request import ChatRequest
 from hfgate.types import (
     ReasoningDelta,
     ResponseMeta,
@@ -136,7 +136,7 @@ class Exchanges:
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
 
-    async def handle(self, request: Request, dialect: Dialect) -> Response:
+    async def handle(self, request: Request, dialect: Format) -> Response:
         ticket = Ticket(dialect.name, time.time(), time.perf_counter(), secrets.token_hex(12))
         try:
             ticket.caller = await self.auth.caller(request.headers)
@@ -195,7 +195,7 @@ class Exchanges:
         raise GatewayError(401, "This API key has been revoked.", code="revoked_api_key")
 
     async def _stream(
-        self, ticket: Ticket, dialect: Dialect, inbound: Inbound, candidates: list[Candidate]
+        self, ticket: Ticket, dialect: Format, inbound: Inbound, candidates: list[Candidate]
     ) -> Response:
         opened = await self.upstreams.open_stream(candidates, inbound, dialect.name)
         candidate = opened.candidate
@@ -252,7 +252,7 @@ class Exchanges:
                 with anyio.CancelScope(shield=True):
                     await self._record_quietly(row, ticket)
 
-    async def _failed(self, ticket: Ticket, dialect: Dialect, exc: Exception) -> Response:
+    async def _failed(self, ticket: Ticket, dialect: Format, exc: Exception) -> Response:
         failure = classify(exc, ticket.model)
         row = ticket.row(failure.status, error=failure.error)
         if ticket.caller is not None:  # unauthenticated requests belong to no key: not stored

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hfgate.catalog import cached_catalog
 from hfgate.gateway.keys import allows
-from hfgate.settings import load_settings
+from hfgate.routing.catalog import cached_catalog
+from hfgate.routing.settings import load_settings
 
 
 def model_names(router_url: str | None, patterns: tuple[str, ...]) -> list[str]:

@@ -10,20 +10,20 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, replace
 
-from hfgate.backends import AsyncBackend, AsyncHttpChat
-from hfgate.endpoint import RetryPolicy
+from hfgate.client.backends import AsyncBackend, AsyncHttpChat
 from hfgate.errors import HfgateError, InvalidModelError
-from hfgate.gateway.dialects import Inbound
+from hfgate.formats._shared import merged
+from hfgate.formats.base import Inbound
 from hfgate.gateway.errors import GatewayError, falls_back
 from hfgate.gateway.http import upstream_client
 from hfgate.gateway.keys import allows
 from hfgate.gateway.pricing import priceable
+from hfgate.http.endpoint import RetryPolicy
+from hfgate.http.transport import AsyncTransport
+from hfgate.inputs.request import ChatRequest
 from hfgate.local.paths import is_local_model
-from hfgate.request import ChatRequest
-from hfgate.routing import Origin, Route, resolve_model
-from hfgate.transport import AsyncTransport
+from hfgate.routing.resolve import Origin, Route, resolve_model
 from hfgate.types import ResponseMeta, StepResult, StreamEvent
-from hfgate.wire._shared import merged
 
 
 @dataclass(frozen=True, slots=True)

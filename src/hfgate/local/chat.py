@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+from hfgate.formats import chat_completions as wire
+from hfgate.inputs.request import ChatRequest
 from hfgate.local.model import LocalModel, load_model
 from hfgate.local.translate import llama_kwargs
-from hfgate.request import ChatRequest
 from hfgate.types import ResponseMeta, StepFinish, StepResult, StreamEvent
-from hfgate.wire import chat_completions as wire
 
 PROVIDER = "local"
 
@@ -29,7 +29,7 @@ def _meta(req: ChatRequest) -> ResponseMeta:
 
 
 class LocalChat:
-    """Chat completions from a GGUF file with llama.cpp; satisfies `hfgate.backends.Backend`.
+    """Chat completions from a GGUF file with llama.cpp; satisfies `hfgate.client.backends.Backend`.
 
     Limitations of the packaged SmolLM2-135M-Instruct: a 135M-parameter model (expect simple,
     often wrong answers), a 2048-token context (prompt plus answer), text only, and a chat
@@ -82,7 +82,7 @@ _Item = dict[str, Any] | _End | _Failed
 
 
 class AsyncLocalChat:
-    """The async face of `LocalChat`; satisfies `hfgate.backends.AsyncBackend`.
+    """The async face of `LocalChat`; satisfies `hfgate.client.backends.AsyncBackend`.
 
     Never blocks the event loop. Cancelling `complete`, or closing/cancelling a `stream`
     iteration, stops generation at the next token (a prompt being read finishes first).

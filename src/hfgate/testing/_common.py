@@ -1,5 +1,5 @@
 """What every wire's renderer shares: JSON bytes, the per-reply byte cache, SDK-validated
-payloads, text pieces and token counts. Wire-neutral, so no SDK is imported here."""
+payloads, text pieces and token counts. Format-neutral, so no SDK is imported here."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The HTTP side of the emulators: routing, request bodies, JSON and chunked SSE. What a
-path means comes from the emulator's `Surface`, how a body reads and renders from its `Wire`."""
+path means comes from the emulator's `Surface`, how a body reads and renders from its `Format`."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hfgate.testing.replies import Reply
 
 if TYPE_CHECKING:
     from hfgate.testing.server import Emulator, EmulatorServer
-    from hfgate.testing.wires import Wire
+    from hfgate.testing.wires import Format
 
 _MODELS = "/v1/models"
 _TEXT = "text/plain; charset=utf-8"
@@ -141,7 +141,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._json(200, found)
 
-    def _serve(self, wire: Wire, body: Any, problem: str | None) -> None:
+    def _serve(self, wire: Format, body: Any, problem: str | None) -> None:
         surface = self.emulator.surface
         rejection = surface.authorize(self.fields) if self.emulator.require_auth else None
         if rejection is None:
@@ -153,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- answering a scripted reply ----------------------------------------------------------
 
-    def _answer(self, reply: Reply, request: dict[str, Any], wire: Wire) -> None:
+    def _answer(self, reply: Reply, request: dict[str, Any], wire: Format) -> None:
         if reply.delay_first_byte > 0 and self.emulator.stopping.wait(reply.delay_first_byte):
             self._hang_up()  # the emulator is stopping: do not keep its caller waiting
             return

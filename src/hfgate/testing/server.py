@@ -24,7 +24,7 @@ from hfgate.testing import payloads
 from hfgate.testing._common import Answer, resolve_echo
 from hfgate.testing._handler import Handler
 from hfgate.testing.replies import Reply
-from hfgate.testing.wires import Wire
+from hfgate.testing.wires import Format
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Surface:
     """
 
     name: str
-    routes: Mapping[str, Callable[[], Wire]]
+    routes: Mapping[str, Callable[[], Format]]
     base_path: str
     models: Sequence[Mapping[str, Any]]
     listing: Callable[[list[dict[str, Any]]], Any] | None

@@ -21,7 +21,7 @@ RenderFailure = Callable[[Reply, Mapping[str, Any]], Answer]
 
 
 @dataclass(frozen=True)
-class Wire:
+class Format:
     """One API format. `check(body, json_problem, headers)` is None for a request that can be
     answered; `render_failure` serves a stream_error to a request that did not stream."""
 
@@ -34,11 +34,11 @@ class Wire:
 
 
 @functools.cache
-def chat() -> Wire:
+def chat() -> Format:
     """OpenAI chat completions, as the HF router serves them (`POST /v1/chat/completions`)."""
     from hfgate.testing import chat_requests, payloads
 
-    return Wire(
+    return Format(
         "chat.completions",
         chat_requests.check,
         payloads.last_user_text,
@@ -49,11 +49,11 @@ def chat() -> Wire:
 
 
 @functools.cache
-def responses() -> Wire:
+def responses() -> Format:
     """The OpenAI Responses API (`POST /v1/responses`)."""
     from hfgate.testing import responses_payloads, responses_requests
 
-    return Wire(
+    return Format(
         "responses",
         responses_requests.check,
         responses_requests.user_text,
@@ -64,11 +64,11 @@ def responses() -> Wire:
 
 
 @functools.cache
-def messages() -> Wire:
+def messages() -> Format:
     """The Anthropic Messages API (`POST /v1/messages`)."""
     from hfgate.testing import messages_payloads, messages_requests
 
-    return Wire(
+    return Format(
         "messages",
         messages_requests.check,
         messages_requests.user_text,

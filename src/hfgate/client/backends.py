@@ -1,0 +1,154 @@
+"""A backend answers one unified request: over HTTP with a wire format (chat completions,
+Responses or Messages: one class, the wire is data), or in-process (the local model).
+Generation logic above it (tool loop, structured output) never sees the wire.
+
+Streams yield deltas and end with a `StepFinish` carrying the assembled step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from typing import Any, Protocol
+
+from hfgate.errors import StreamError
+from hfgate.formats import CHAT, Format
+from hfgate.http.endpoint import Endpoint, RetryPolicy
+from hfgate.http.errors import redacted
+from hfgate.http.transport import AsyncTransport, Call, SyncTransport
+from hfgate.inputs.request import ChatRequest
+from hfgate.types import (
+    ReasoningDelta,
+    ResponseMeta,
+    StepFinish,
+    StepResult,
+    StreamEvent,
+    TextDelta,
+    ToolCallEvent,
+)
+
+
+class Backend(Protocol):
+    def complete(self, req: ChatRequest) -> StepResult: ...
+
+    def stream(self, req: ChatRequest) -> Iterator[StreamEvent]: ...
+
+
+class AsyncBackend(Protocol):
+    async def complete(self, req: ChatRequest) -> StepResult: ...
+
+    def stream(self, req: ChatRequest) -> AsyncIterator[StreamEvent]: ...
+
+
+class _HttpBase:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        *,
+        wire: Format = CHAT,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.wire = wire
+        self.headers = headers
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.meta: ResponseMeta | None = None
+        """Who is answering the current stream (set when its headers arrive)."""
+
+    def _call(self, req: ChatRequest, *, stream: bool) -> Call:
+        body = self.wire.build_body(req, stream=stream)
+        return Call(self.endpoint, self.wire.path, body, self.headers, self.timeout, self.retry)
+
+
+def _step_from_complete(
+    wire: Format, chunk: dict[str, Any], meta: ResponseMeta
+) -> list[StreamEvent]:
+    """Events for a server that answered a stream request with one JSON body."""
+    step = wire.parse_response(chunk["__complete__"], meta)
+    events: list[StreamEvent] = [ReasoningDelta(step.reasoning)] if step.reasoning else []
+    if step.text:
+        events.append(TextDelta(step.text))
+    events.extend(ToolCallEvent(call) for call in step.tool_calls)
+    return [*events, StepFinish(step)]
+
+
+def _with_model(meta: ResponseMeta, req: ChatRequest) -> ResponseMeta:
+    """The requested model stands in until the server names the one it ran."""
+    return ResponseMeta(req.model, meta.provider, meta.request_id)
+
+
+class HttpChat(_HttpBase):
+    """One request over HTTP in any wire format, sync."""
+
+    def __init__(self, transport: SyncTransport, endpoint: Endpoint, **kw: Any) -> None:
+        super().__init__(endpoint, **kw)
+        self.transport = transport
+
+    def complete(self, req: ChatRequest) -> StepResult:
+        body, meta = self.transport.post_json(self._call(req, stream=False))
+        try:
+            return self.wire.parse_response(body, _with_model(meta, req))
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+
+    def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
+        try:
+            yield from self._stream(req)
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+
+    def _stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
+        with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
+            meta = self.meta = _with_model(meta, req)
+            acc = self.wire.accumulator(meta)
+            for chunk in chunks:
+                if "__complete__" in chunk:
+                    yield from _step_from_complete(self.wire, chunk, meta)
+                    return
+                yield from acc.feed(chunk)
+        events, step = acc.finish()
+        yield from events
+        yield StepFinish(step)
+
+
+class AsyncHttpChat(_HttpBase):
+    """One request over HTTP in any wire format, async."""
+
+    def __init__(self, transport: AsyncTransport, endpoint: Endpoint, **kw: Any) -> None:
+        super().__init__(endpoint, **kw)
+        self.transport = transport
+
+    async def complete(self, req: ChatRequest) -> StepResult:
+        body, meta = await self.transport.post_json(self._call(req, stream=False))
+        try:
+            return self.wire.parse_response(body, _with_model(meta, req))
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+
+    async def stream(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
+        events = self._stream(req)
+        try:
+            async for event in events:
+                yield event
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+        finally:
+            await events.aclose()  # closes the HTTP stream now, not whenever GC runs
+
+    async def _stream(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+        async with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
+            meta = self.meta = _with_model(meta, req)
+            acc = self.wire.accumulator(meta)
+            async for chunk in chunks:
+                if "__complete__" in chunk:
+                    for event in _step_from_complete(self.wire, chunk, meta):
+                        yield event
+                    return
+                for event in acc.feed(chunk):
+                    yield event
+        events, step = acc.finish()
+        for event in events:
+            yield event
+        yield StepFinish(step)

@@ -1,0 +1,138 @@
+"""What every API format provides, in both directions, as one `Format` row.
+
+As a client (library and gateway upstream calls) a format renders a `ChatRequest` into JSON and
+parses the answer, one-shot or folded from stream events by an accumulator. As a server (the
+gateway's ingress) it parses a client's JSON into the same `ChatRequest` and renders unified
+results and stream events back into the client's JSON and SSE. Any ingress can front any
+upstream because both meet in `hfgate.types`; no pair is translated by hand. Pure, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeGuard
+
+from hfgate.inputs.request import ChatRequest
+from hfgate.types import ResponseMeta, StepResult, StreamEvent
+
+_IMAGE_URL_SCHEMES = ("http://", "https://", "data:")
+
+
+def is_image_url(value: Any) -> TypeGuard[str]:
+    """Whether a client's image is a URL the gateway may pass on: http(s) or inline `data:`,
+    never a path (the library reads paths; a server must not read its disk for a client)."""
+    return isinstance(value, str) and value[:8].lower().startswith(_IMAGE_URL_SCHEMES)
+
+
+class RequestError(Exception):
+    """The client's request is wrong; answered with `status` in the client's error format.
+
+    `param` names the offending field (a dotted path such as `messages.2.content`), and the
+    message says what is allowed."""
+
+    def __init__(
+        self, message: str, *, param: str | None = None, status: int = 400, code: str | None = None
+    ) -> None:
+        self.message = message
+        self.param = param
+        self.status = status
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A client's request in unified form. `request.model` is the name exactly as the client
+    wrote it, not yet resolved."""
+
+    request: ChatRequest
+    stream: bool = False
+    include_usage: bool = True
+    """Chat completions only: `stream_options.include_usage` (a final usage chunk)."""
+    passthrough: Mapping[str, Any] = field(default_factory=dict)
+    """Fields this dialect knows that `ChatRequest` does not model (`presence_penalty`,
+    `metadata`, ...). The gateway merges them into the upstream body only when the upstream
+    speaks the same wire; otherwise they are dropped."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyInfo:
+    """What every rendered answer carries besides the step itself."""
+
+    id: str
+    """A fresh random token; each dialect adds its own prefix (`chatcmpl-`, `resp_`, `msg_`)."""
+    model: str
+    """The model to report: the name the client asked for, or the fallback that served."""
+    created: int
+    """Unix seconds."""
+    include_usage: bool = True
+    """Chat completions streams only: end with a usage chunk (`Inbound.include_usage`)."""
+
+
+class StreamRenderer(Protocol):
+    """Turns unified stream events into the client's SSE frames, one stream at a time.
+
+    Every method returns complete SSE frames as text (`"data: {...}\\n\\n"`, or with an
+    `event:` line where the dialect uses them), possibly none."""
+
+    def start(self) -> list[str]:
+        """Frames sent before the first event (Anthropic's `message_start`, ...)."""
+        ...
+
+    def event(self, event: StreamEvent) -> list[str]:
+        """Frames for one unified event. `StepFinish` carries the whole step (finish
+        reason, usage, tool calls); `Finish` and `ToolResultEvent` never reach a dialect."""
+        ...
+
+    def finish(self) -> list[str]:
+        """The closing frames after the step finished (`data: [DONE]`, `message_stop`)."""
+        ...
+
+    def error(self, status: int, message: str, code: str | None = None) -> list[str]:
+        """Frames reporting an error after the stream started, then closing it."""
+        ...
+
+
+Auth = Literal["bearer", "x-api-key"]
+
+
+class Accumulator(Protocol):
+    """Folds one answer's stream events into unified events and, at the end, the step."""
+
+    def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]: ...
+
+    def finish(self) -> tuple[list[StreamEvent], StepResult]: ...
+
+
+class BuildBody(Protocol):
+    def __call__(self, req: ChatRequest, *, stream: bool) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One API format, both directions, as data: a backend is one class whatever the format,
+    and the gateway mounts one endpoint per row."""
+
+    name: str
+    """"chat", "responses" or "messages": the gateway compares an ingress's name with its
+    upstream's to know when client fields may pass through unchanged."""
+    path: str
+    """Where requests go below an upstream's base URL."""
+    build_body: BuildBody
+    parse_response: Callable[[Any, ResponseMeta], StepResult]
+    accumulator: Callable[[ResponseMeta], Accumulator]
+    served_at: str
+    """The gateway's route for this format's ingress."""
+    parse_request: Callable[[Any], Inbound]
+    """The decoded JSON body -> `Inbound`; raises `RequestError` naming the field."""
+    render_response: Callable[[StepResult, ReplyInfo], dict[str, Any]]
+    stream_renderer: Callable[[ReplyInfo], StreamRenderer]
+    render_error: Callable[[int, str, str | None, str | None], dict[str, Any]]
+    """(status, message, param, code) -> the error body in this API's format."""
+    auth: Auth = "bearer"
+    """How the key is sent: `Authorization: Bearer` or Anthropic's `x-api-key`."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Sent on every request of this format (Anthropic's `anthropic-version`)."""
+    models_path: str = "/models"
+    """Where the API lists its models, below the same base URL."""
