@@ -173,3 +173,13 @@ async def test_async_streams_reuse_one_connection(router: Any) -> None:
             stream = client.stream_text(model="org/model", prompt=f"hello {n}")
             assert (await stream.result()).text == f"You said: hello {n}"
     assert router.connections_opened == 1
+
+
+def test_sync_streams_reuse_one_connection(router: Any) -> None:
+    """The sync face drains the body after `[DONE]` as the async one does: three streams,
+    one TCP connection."""
+    with hfgate.Client(api_key="hf_x", base_url=router.base_url) as client:
+        for n in range(3):
+            stream = client.stream_text(model="org/model", prompt=f"hello {n}")
+            assert stream.result.text == f"You said: hello {n}"
+    assert router.connections_opened == 1

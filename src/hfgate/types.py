@@ -6,7 +6,7 @@ stream, and `None` always means "the server did not say", never a made-up zero.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -152,6 +152,11 @@ class TextResult:
     """The base URL of a non-router API, priced from genai-prices' bundled list."""
     api_provider: str | None = None
     """genai-prices' provider id when the route knows it (anthropic, openai)."""
+    pricer: Callable[[TextResult], float | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Prices this result from the fields above (the client passes the routing layer's
+    `price_result`); kept as a value so the unified types import nothing above them."""
 
     @property
     def cost(self) -> float | None:
@@ -161,16 +166,7 @@ class TextResult:
         model costs 0."""
         if self.provider == "local":
             return 0.0
-        if self.priced_by is not None:
-            from hfgate.routing.cost import result_cost
-
-            return result_cost(self, self.requested_model, base_url=self.priced_by)
-        if self.api_url is not None:
-            from hfgate.routing.api_cost import api_cost
-
-            models = (self.model, self.requested_model)
-            return api_cost(self.usage, models, self.api_url, self.api_provider)
-        return None
+        return self.pricer(self) if self.pricer is not None else None
 
     @property
     def last(self) -> StepResult:

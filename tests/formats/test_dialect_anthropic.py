@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 from hfgate.errors import StreamError
 from hfgate.formats import FORMATS
 from hfgate.formats import MESSAGES as DIALECT
+from hfgate.formats import anthropic as dialect
 from hfgate.formats import anthropic as wire
 from hfgate.formats.anthropic._dialect import (
     EventRenderer,
@@ -25,7 +26,6 @@ from hfgate.formats.anthropic._dialect import (
     render_response,
 )
 from hfgate.formats.base import Inbound, ReplyInfo, RequestError
-from hfgate.formats import anthropic as dialect
 from hfgate.inputs.request import ChatRequest, JsonSchemaFormat
 from hfgate.inputs.tools import Tool
 from hfgate.types import (

@@ -94,7 +94,7 @@ def no_reasoning_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def default_model() -> str:
     """The model the client picks when none is given (for display, pricing and logs)."""
-    from hfgate.client.clients import DEFAULT_HF_MODEL
+    from hfgate._constants import DEFAULT_HF_MODEL
     from hfgate.http.auth import find_hf_key
 
     return DEFAULT_HF_MODEL if find_hf_key() else "local"

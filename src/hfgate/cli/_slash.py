@@ -17,8 +17,8 @@ Handler = Callable[["ChatApp", str], bool]
 
 def model_choices(app: ChatApp) -> tuple[list[str], list[str]]:
     """("Custom models", "Hugging Face" ids) to offer in /model, current and recent first."""
+    from hfgate._constants import DEFAULT_HF_MODEL
     from hfgate.cli._models import custom_model_names, recent_hf_models
-    from hfgate.client.clients import DEFAULT_HF_MODEL
     from hfgate.inputs.model_ids import is_hf_model_id
 
     custom = custom_model_names()

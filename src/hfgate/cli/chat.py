@@ -73,7 +73,7 @@ def chat(
 
 
 def _history_path() -> str | None:
-    from hfgate.cli.logstore import data_dir
+    from hfgate._constants import data_dir
 
     try:
         directory = data_dir()

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-DATA_DIR_ENV = "HFGATE_DATA_DIR"
+from hfgate._constants import data_dir
+
 NO_LOG_ENV = "HFGATE_NO_LOG"
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -106,15 +107,6 @@ class UsageRow:
 
 _COLUMNS = tuple(f.name for f in fields(LogEntry) if f.name != "id")
 _TEXT = ("prompt", "system", "response", "reasoning", "error")
-
-
-def data_dir() -> Path:
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("hfgate"))
 
 
 def default_path() -> Path:

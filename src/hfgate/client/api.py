@@ -11,7 +11,8 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any, Unpack
 
-from hfgate.client.clients import ROUTER_URL_ENV, AsyncClient, Client
+from hfgate._constants import ROUTER_URL_ENV
+from hfgate.client.clients import AsyncClient, Client
 from hfgate.client.stream import AsyncTextStream, TextStream
 from hfgate.inputs.options import CallOptions
 from hfgate.types import StreamEvent, TextResult

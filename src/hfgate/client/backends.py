@@ -14,7 +14,7 @@ from hfgate.errors import StreamError
 from hfgate.formats import CHAT, Format
 from hfgate.http.endpoint import Endpoint, RetryPolicy
 from hfgate.http.errors import redacted
-from hfgate.http.transport import AsyncTransport, Call, SyncTransport
+from hfgate.http.transport import AsyncTransport, Call, CompleteBody, SyncTransport
 from hfgate.inputs.request import ChatRequest
 from hfgate.types import (
     ReasoningDelta,
@@ -63,10 +63,10 @@ class _HttpBase:
 
 
 def _step_from_complete(
-    wire: Format, chunk: dict[str, Any], meta: ResponseMeta
+    wire: Format, complete: CompleteBody, meta: ResponseMeta
 ) -> list[StreamEvent]:
     """Events for a server that answered a stream request with one JSON body."""
-    step = wire.parse_response(chunk["__complete__"], meta)
+    step = wire.parse_response(complete.body, meta)
     events: list[StreamEvent] = [ReasoningDelta(step.reasoning)] if step.reasoning else []
     if step.text:
         events.append(TextDelta(step.text))
@@ -104,7 +104,7 @@ class HttpChat(_HttpBase):
             meta = self.meta = _with_model(meta, req)
             acc = self.wire.accumulator(meta)
             for chunk in chunks:
-                if "__complete__" in chunk:
+                if isinstance(chunk, CompleteBody):
                     yield from _step_from_complete(self.wire, chunk, meta)
                     return
                 yield from acc.feed(chunk)
@@ -142,7 +142,7 @@ class AsyncHttpChat(_HttpBase):
             meta = self.meta = _with_model(meta, req)
             acc = self.wire.accumulator(meta)
             async for chunk in chunks:
-                if "__complete__" in chunk:
+                if isinstance(chunk, CompleteBody):
                     for event in _step_from_complete(self.wire, chunk, meta):
                         yield event
                     return

@@ -11,6 +11,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Unpack
 
+from hfgate._constants import DEFAULT_HF_MODEL, ROUTER_URL, ROUTER_URL_ENV
 from hfgate.client.backends import AsyncBackend, AsyncHttpChat, Backend, HttpChat
 from hfgate.client.generation import PendingCall, Run, run_tool_async, run_tool_sync
 from hfgate.client.stream import AsyncTextStream, TextStream
@@ -32,12 +33,6 @@ from hfgate.types import (
     TextResult,
     ToolResultEvent,
 )
-
-ROUTER_URL = "https://router.huggingface.co/v1"
-DEFAULT_HF_MODEL = "openai/gpt-oss-120b"
-"""Used when no model is given and a Hugging Face key exists: open weights, many providers."""
-ROUTER_URL_ENV = "HFGATE_ROUTER_URL"
-"""Points hfgate at another router, e.g. `python -m hfgate.testing` for offline work."""
 
 _LOCAL_NOTICE = (
     "hfgate: no model given and no Hugging Face key found, so answering with the embedded "

@@ -15,6 +15,7 @@ from typing import Any
 from hfgate.errors import ConfigError
 from hfgate.inputs.request import ChatRequest
 from hfgate.inputs.tools import Tool, prepare_call, tool_result
+from hfgate.routing.cost import price_result
 from hfgate.types import Message, StepResult, TextResult, ToolCall, ToolResult, Usage
 
 PendingCall = tuple[Callable[..., Any] | None, ToolCall, dict[str, Any] | None, str | None]
@@ -75,6 +76,7 @@ class Run:
             requested_model=self.request.model,
             api_url=self.api_url,
             api_provider=self.api_provider,
+            pricer=price_result,
         )
 
 

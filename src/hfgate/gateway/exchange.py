@@ -28,6 +28,7 @@ from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, Upstreams, aclose
 from hfgate.inputs.request import ChatRequest
+from hfgate.routing.cost import price_result
 from hfgate.types import (
     ReasoningDelta,
     ResponseMeta,
@@ -114,6 +115,7 @@ def _cost(candidate: Candidate, step: StepResult | None) -> float | None:
         requested_model=route.model,
         api_url=route.api_url,
         api_provider=route.price_provider,
+        pricer=price_result,
     )
     return result.cost
 

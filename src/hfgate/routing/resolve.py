@@ -29,9 +29,8 @@ from hfgate.formats import CHAT, FORMATS, MESSAGES, PROVIDER_FORMATS, RESPONSES,
 from hfgate.formats._shared import merged
 from hfgate.http.auth import Key, is_hf_host, require_hf_key
 from hfgate.http.endpoint import Endpoint
-from hfgate.inputs.model_ids import is_hf_model_id, parse_hf_model_id
+from hfgate.inputs.model_ids import is_hf_model_id, is_local_model, parse_hf_model_id
 from hfgate.inputs.request import ChatRequest
-from hfgate.local.paths import is_local_model
 from hfgate.routing.settings import CustomModel, Settings, load_settings
 from hfgate.types import ImagePart
 

@@ -123,7 +123,7 @@ class Store(Protocol):
 
 def default_database_path() -> Path:
     """`<user data dir>/gateway.sqlite3`, beside the CLI's log (`HFGATE_DATA_DIR` moves both)."""
-    from hfgate.cli.logstore import data_dir
+    from hfgate._constants import data_dir
 
     return data_dir() / "gateway.sqlite3"
 
