@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from hfgate.client.backends import AsyncBackend, AsyncHttpChat
 from hfgate.errors import HfgateError, InvalidModelError
-from hfgate.formats._shared import merged
 from hfgate.formats.base import Inbound
 from hfgate.gateway.errors import GatewayError, falls_back
 from hfgate.gateway.http import upstream_client
@@ -95,17 +94,13 @@ class Upstreams:
 
     def request_for(self, candidate: Candidate, inbound: Inbound, dialect: str) -> ChatRequest:
         """The unified request as this candidate gets it. The client's extra fields ride
-        along only to an upstream that speaks the client's own API, and never over the
-        operator's: a settings model's extraArgs win here (in the library, the caller's)."""
-        request = inbound.request
+        along only to an upstream that speaks the client's own API, and under the operator's
+        extraArgs (`Route.prepare` is the one place that merges them)."""
         wire = candidate.route.wire
-        extra = dict(request.extra_body or {})
-        if inbound.passthrough and wire is not None and wire.name == dialect:
-            extra = merged(inbound.passthrough, extra)
-        custom = candidate.route.custom
-        if custom is not None and custom.extra_args:
-            extra = merged(extra, custom.extra_args)
-        return candidate.route.prepare(replace(request, extra_body=extra or None))
+        same = wire is not None and wire.name == dialect
+        return candidate.route.prepare(
+            inbound.request, foreign=inbound.passthrough if same else None
+        )
 
     def backend(self, candidate: Candidate, *, last: bool) -> AsyncBackend:
         route = candidate.route

@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from hfgate.errors import ConfigError, InvalidModelError, MissingKeyError
@@ -94,13 +95,21 @@ class Route:
         (priced from its catalog) and the embedded model (free)."""
         return self.endpoint.base_url if self.endpoint and self.priced_by is None else None
 
-    def prepare(self, request: ChatRequest) -> ChatRequest:
+    def prepare(
+        self, request: ChatRequest, *, foreign: Mapping[str, Any] | None = None
+    ) -> ChatRequest:
         """`request` as this route sends it: the model string it sends and, for a settings
-        model, its defaults (`maxOutputTokens`, `extraArgs` under the call's own extra body)
-        and checks (`noImageSupport`)."""
+        model, its defaults (`maxOutputTokens`) and checks (`noImageSupport`).
+
+        Extra body fields merge here and only here, later winning: `foreign` (fields a
+        gateway client sent that its format passes through), then the settings model's
+        `extraArgs` (the operator's), then the request's own `extra_body` (the library's
+        caller, who also owns the settings)."""
         custom = self.custom
+        under = merged(foreign or {}, custom.extra_args if custom else None)
+        extra = merged(under, request.extra_body) if under else request.extra_body
         if custom is None:
-            return replace(request, model=self.model)
+            return replace(request, model=self.model, extra_body=extra)
         if not custom.supports_images and _has_images(request):
             raise ConfigError(
                 f"{custom.display_name or custom.id} is set up without image support "
@@ -111,7 +120,7 @@ class Route:
             request,
             model=self.model,
             max_tokens=max_tokens,
-            extra_body=merged(custom.extra_args, request.extra_body),
+            extra_body=extra,
         )
 
 
