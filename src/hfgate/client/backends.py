@@ -7,7 +7,7 @@ Streams yield deltas and end with a `StepFinish` carrying the assembled step.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any, Protocol
 
 from hfgate.errors import StreamError
@@ -16,6 +16,8 @@ from hfgate.http.endpoint import Endpoint, RetryPolicy
 from hfgate.http.errors import redacted
 from hfgate.http.transport import AsyncTransport, Call, CompleteBody, SyncTransport
 from hfgate.inputs.request import ChatRequest
+from hfgate.local import async_local_backend, local_backend
+from hfgate.routing.resolve import Route
 from hfgate.types import (
     ReasoningDelta,
     ResponseMeta,
@@ -152,3 +154,21 @@ class AsyncHttpChat(_HttpBase):
         for event in events:
             yield event
         yield StepFinish(step)
+
+
+def backend_for(route: Route, transport: Callable[[], SyncTransport], **http: Any) -> Backend:
+    """The backend that answers `route`: the embedded model, or HTTP in the route's format.
+    `transport` is called only for HTTP, so a local call opens no connection pool; `http`
+    is `HttpChat`'s headers, timeout and retry."""
+    if route.endpoint is None or route.wire is None:
+        return local_backend(route.model)
+    return HttpChat(transport(), route.endpoint, wire=route.wire, **http)
+
+
+def async_backend_for(
+    route: Route, transport: Callable[[], AsyncTransport], **http: Any
+) -> AsyncBackend:
+    """`backend_for` for the async face: the client and the gateway both choose here."""
+    if route.endpoint is None or route.wire is None:
+        return async_local_backend(route.model)
+    return AsyncHttpChat(transport(), route.endpoint, wire=route.wire, **http)

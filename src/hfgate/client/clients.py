@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Unpack
 
 from hfgate._constants import DEFAULT_HF_MODEL, ROUTER_URL, ROUTER_URL_ENV
-from hfgate.client.backends import AsyncBackend, AsyncHttpChat, Backend, HttpChat
+from hfgate.client.backends import AsyncBackend, Backend, async_backend_for, backend_for
 from hfgate.client.generation import PendingCall, Run, run_tool_async, run_tool_sync
 from hfgate.client.stream import AsyncTextStream, TextStream
 from hfgate.errors import ConfigError, OutputError
@@ -167,15 +167,12 @@ class Client(_ClientBase):
     _transport: SyncTransport | None = None
 
     def _backend(self, route: Route, options: CallOptions) -> Backend:
-        if route.endpoint is None or route.wire is None:
-            from hfgate.local import local_backend
+        return backend_for(route, self._sync_transport, **self._http_options(options))
 
-            return local_backend(route.model)
+    def _sync_transport(self) -> SyncTransport:
         if self._transport is None:
             self._transport = SyncTransport(self._http_client)
-        return HttpChat(
-            self._transport, route.endpoint, wire=route.wire, **self._http_options(options)
-        )
+        return self._transport
 
     def generate_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
@@ -246,15 +243,12 @@ class AsyncClient(_ClientBase):
     _transport: AsyncTransport | None = None
 
     def _backend(self, route: Route, options: CallOptions) -> AsyncBackend:
-        if route.endpoint is None or route.wire is None:
-            from hfgate.local import async_local_backend
+        return async_backend_for(route, self._async_transport, **self._http_options(options))
 
-            return async_local_backend(route.model)
+    def _async_transport(self) -> AsyncTransport:
         if self._transport is None:
             self._transport = AsyncTransport(self._http_client)
-        return AsyncHttpChat(
-            self._transport, route.endpoint, wire=route.wire, **self._http_options(options)
-        )
+        return self._transport
 
     async def generate_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]

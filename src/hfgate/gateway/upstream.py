@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
-from hfgate.client.backends import AsyncBackend, AsyncHttpChat
+from hfgate.client.backends import AsyncBackend, async_backend_for
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.formats.base import Inbound
 from hfgate.gateway.errors import GatewayError, falls_back
@@ -103,16 +103,14 @@ class Upstreams:
         )
 
     def backend(self, candidate: Candidate, *, last: bool) -> AsyncBackend:
-        route = candidate.route
-        if route.endpoint is None or route.wire is None:
-            from hfgate.local import async_local_backend
-
-            return async_local_backend(route.model)
         # With a fallback waiting, hand over at once instead of retrying here.
         retry = RetryPolicy(self.retries if last else 0)
-        return AsyncHttpChat(
-            self.transport, route.endpoint, wire=route.wire, timeout=self.timeout, retry=retry
+        return async_backend_for(
+            candidate.route, self._transport, timeout=self.timeout, retry=retry
         )
+
+    def _transport(self) -> AsyncTransport:
+        return self.transport
 
     async def complete(
         self, candidates: list[Candidate], inbound: Inbound, dialect: str
