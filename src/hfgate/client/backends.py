@@ -28,17 +28,21 @@ from hfgate.types import (
     ToolCallEvent,
 )
 
+BackendItem = ResponseMeta | StreamEvent
+"""What a backend's stream yields: an HTTP backend's first item is the `ResponseMeta` of who
+answers (from the headers, before any event); the client drops it, the gateway reports it."""
+
 
 class Backend(Protocol):
     def complete(self, req: ChatRequest) -> StepResult: ...
 
-    def stream(self, req: ChatRequest) -> Iterator[StreamEvent]: ...
+    def stream(self, req: ChatRequest) -> Iterator[BackendItem]: ...
 
 
 class AsyncBackend(Protocol):
     async def complete(self, req: ChatRequest) -> StepResult: ...
 
-    def stream(self, req: ChatRequest) -> AsyncIterator[StreamEvent]: ...
+    def stream(self, req: ChatRequest) -> AsyncIterator[BackendItem]: ...
 
 
 class _HttpBase:
@@ -56,8 +60,6 @@ class _HttpBase:
         self.headers = headers
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
-        self.meta: ResponseMeta | None = None
-        """Who is answering the current stream (set when its headers arrive)."""
 
     def _call(self, req: ChatRequest, *, stream: bool) -> Call:
         body = self.wire.build_body(req, stream=stream)
@@ -95,15 +97,16 @@ class HttpChat(_HttpBase):
         except StreamError as exc:
             raise redacted(exc, self.endpoint) from None
 
-    def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
+    def stream(self, req: ChatRequest) -> Iterator[BackendItem]:
         try:
             yield from self._stream(req)
         except StreamError as exc:
             raise redacted(exc, self.endpoint) from None
 
-    def _stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
+    def _stream(self, req: ChatRequest) -> Iterator[BackendItem]:
         with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
-            meta = self.meta = _with_model(meta, req)
+            meta = _with_model(meta, req)
+            yield meta
             acc = self.wire.accumulator(meta)
             for chunk in chunks:
                 if isinstance(chunk, CompleteBody):
@@ -129,7 +132,7 @@ class AsyncHttpChat(_HttpBase):
         except StreamError as exc:
             raise redacted(exc, self.endpoint) from None
 
-    async def stream(self, req: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def stream(self, req: ChatRequest) -> AsyncIterator[BackendItem]:
         events = self._stream(req)
         try:
             async for event in events:
@@ -139,9 +142,10 @@ class AsyncHttpChat(_HttpBase):
         finally:
             await events.aclose()  # closes the HTTP stream now, not whenever GC runs
 
-    async def _stream(self, req: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
+    async def _stream(self, req: ChatRequest) -> AsyncGenerator[BackendItem, None]:
         async with self.transport.stream(self._call(req, stream=True)) as (meta, chunks):
-            meta = self.meta = _with_model(meta, req)
+            meta = _with_model(meta, req)
+            yield meta
             acc = self.wire.accumulator(meta)
             async for chunk in chunks:
                 if isinstance(chunk, CompleteBody):

@@ -28,6 +28,7 @@ from hfgate.routing.resolve import Origin, Route, resolve_model
 from hfgate.types import (
     Finish,
     Message,
+    ResponseMeta,
     StepFinish,
     StreamEvent,
     TextResult,
@@ -196,6 +197,8 @@ class Client(_ClientBase):
         pending: list[PendingCall] = []
         while True:
             for event in backend.stream(run.request):
+                if isinstance(event, ResponseMeta):
+                    continue
                 if isinstance(event, StepFinish):
                     pending = run.record(event.step)
                 yield event
@@ -274,6 +277,8 @@ class AsyncClient(_ClientBase):
         pending: list[PendingCall] = []
         while True:
             async for event in backend.stream(run.request):
+                if isinstance(event, ResponseMeta):
+                    continue
                 if isinstance(event, StepFinish):
                     pending = run.record(event.step)
                 yield event

@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
-from hfgate.client.backends import AsyncBackend, async_backend_for
+from hfgate.client.backends import AsyncBackend, BackendItem, async_backend_for
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.formats.base import Inbound
 from hfgate.gateway.errors import GatewayError, falls_back
@@ -133,18 +133,19 @@ class Upstreams:
         """The first candidate whose stream produced its first event."""
         for index, candidate in enumerate(candidates):
             last = index == len(candidates) - 1
-            events: AsyncIterator[StreamEvent] | None = None
+            events: AsyncIterator[BackendItem] | None = None
+            meta: ResponseMeta | None = None
             try:
                 request = self.request_for(candidate, inbound, dialect)
-                backend = self.backend(candidate, last=last)
-                events = aiter(backend.stream(request))
+                events = aiter(self.backend(candidate, last=last).stream(request))
                 first = await anext(events, None)
+                if isinstance(first, ResponseMeta):  # who answers, then the first event
+                    meta, first = first, await anext(events, None)
             except HfgateError as error:
                 await aclose(events)
                 if last or not falls_back(error):
                     raise
                 continue
-            meta = getattr(backend, "meta", None)
             return OpenStream(candidate, _starting_with(first, events), meta)
         raise AssertionError("no candidates")
 
@@ -153,13 +154,14 @@ class Upstreams:
 
 
 async def _starting_with(
-    first: StreamEvent | None, rest: AsyncIterator[StreamEvent]
+    first: BackendItem | None, rest: AsyncIterator[BackendItem]
 ) -> AsyncGenerator[StreamEvent, None]:
     try:
-        if first is not None:
+        if first is not None and not isinstance(first, ResponseMeta):
             yield first
         async for event in rest:
-            yield event
+            if not isinstance(event, ResponseMeta):
+                yield event
     finally:
         await aclose(rest)
 
