@@ -115,8 +115,8 @@ class Format:
     and the gateway mounts one endpoint per row."""
 
     name: str
-    """"chat", "responses" or "messages": the gateway compares an ingress's name with its
-    upstream's to know when client fields may pass through unchanged."""
+    """One of `chat`, `responses`, `messages`: the gateway compares an ingress's name with
+    its upstream's to know when client fields may pass through unchanged."""
     path: str
     """Where requests go below an upstream's base URL."""
     build_body: BuildBody

@@ -22,7 +22,6 @@ __all__ = [
 
 PACKAGED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 INSTALL_HINT = "pip install 'hfgate[local]'"
-_PREFIX = LOCAL_PREFIX
 
 
 def missing_extra(what: str) -> ConfigError:
@@ -56,11 +55,11 @@ def gguf_path(model: str) -> Path:
     """The absolute GGUF path for a local model id (`~` expanded, relative to the cwd)."""
     if model == DEFAULT_LOCAL_MODEL:
         return packaged_gguf()
-    if not model.startswith(_PREFIX):
+    if not model.startswith(LOCAL_PREFIX):
         raise InvalidModelError(
             f"{model!r} is not a local model id; use 'local' or 'local/<path-to.gguf>'."
         )
-    raw = model[len(_PREFIX) :]
+    raw = model[len(LOCAL_PREFIX) :]
     if not raw.strip():
         raise InvalidModelError(
             "'local/' needs a GGUF path after it, e.g. 'local/~/models/qwen2.5-0.5b.gguf'."

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from hfgate.errors import ConfigError, InvalidModelError, MissingKeyError
 from hfgate.formats import CHAT, FORMATS, MESSAGES, PROVIDER_FORMATS, RESPONSES, Format
-from hfgate.formats._shared import merged
+from hfgate.formats._shared import deep_merge, merged
 from hfgate.http.auth import Key, is_hf_host, require_hf_key
 from hfgate.http.endpoint import Endpoint
 from hfgate.inputs.model_ids import is_hf_model_id, is_local_model, parse_hf_model_id
@@ -106,10 +106,11 @@ class Route:
         `extraArgs` (the operator's), then the request's own `extra_body` (the library's
         caller, who also owns the settings)."""
         custom = self.custom
-        under = merged(foreign or {}, custom.extra_args if custom else None)
-        extra = merged(under, request.extra_body) if under else request.extra_body
+        extra = merged(foreign or {}, custom.extra_args if custom else None)
+        deep_merge(extra, request.extra_body or {})
+        extra_body = extra or request.extra_body
         if custom is None:
-            return replace(request, model=self.model, extra_body=extra)
+            return replace(request, model=self.model, extra_body=extra_body)
         if not custom.supports_images and _has_images(request):
             raise ConfigError(
                 f"{custom.display_name or custom.id} is set up without image support "
@@ -120,7 +121,7 @@ class Route:
             request,
             model=self.model,
             max_tokens=max_tokens,
-            extra_body=extra,
+            extra_body=extra_body,
         )
 
 
