@@ -1,5 +1,5 @@
-"""The Anthropic Messages dialect, checked against hfgate's own client half
-(`hfgate.formats.anthropic._wire`) and the anthropic SDK's request, response and stream types."""
+"""The gateway half of `hfgate.formats.anthropic`, checked against its client half and the
+anthropic SDK's request, response and stream types."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hfgate.formats import FORMATS
 from hfgate.formats import MESSAGES as DIALECT
 from hfgate.formats import anthropic as dialect
 from hfgate.formats import anthropic as wire
-from hfgate.formats.anthropic._dialect import (
+from hfgate.formats.anthropic import (
     EventRenderer,
     parse_request,
     render_error,

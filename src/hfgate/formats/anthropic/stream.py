@@ -1,0 +1,270 @@
+"""Anthropic Messages streams in both directions: `EventAccumulator` folds an upstream's
+events (`message_start`, `content_block_*`, `message_delta`, `error`) into unified events and a
+final step; `EventRenderer` writes unified events as Messages SSE for a gateway client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from hfgate.formats._shared import as_int, body_error
+from hfgate.formats.anthropic.reply import message_envelope, step_from_blocks
+from hfgate.formats.anthropic.vocabulary import (
+    ANSWER_TOOL,
+    THINKING,
+    parse_usage,
+    render_usage,
+    stop_reason,
+)
+from hfgate.formats.base import ReplyInfo
+from hfgate.formats.error_bodies import anthropic_error
+from hfgate.types import (
+    ReasoningDelta,
+    ReasoningItem,
+    ResponseMeta,
+    StepFinish,
+    StepResult,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    ToolCallEvent,
+    Usage,
+)
+
+
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+# --- Anthropic -> unified ------------------------------------------------------------------
+
+
+class EventAccumulator:
+    """Folds Messages stream events (`message_start`, `content_block_*`, `message_delta`,
+    `error`) into unified events and a final `StepResult`. Usage arrives in two halves:
+    input counts in `message_start`, output (and sometimes updated input) in `message_delta`.
+    """
+
+    def __init__(self, meta: ResponseMeta) -> None:
+        self.meta = meta
+        self._blocks: dict[int, dict[str, Any]] = {}
+        self._json: dict[int, list[str]] = {}
+        self._calls: dict[int, int] = {}
+        self._usage: dict[str, Any] = {}
+        self._stop: str | None = None
+        self._model: str | None = None
+
+    def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
+        kind = event.get("type")
+        index = as_int(event.get("index")) or 0
+        if kind == "content_block_delta":
+            return self._delta(index, _object(event.get("delta")))
+        if kind == "content_block_start":
+            return self._start(index, _object(event.get("content_block")))
+        if kind == "message_start":
+            message = _object(event.get("message"))
+            self._model = message.get("model") or None
+            self._usage.update(_object(message.get("usage")))
+        elif kind == "message_delta":
+            self._stop = _object(event.get("delta")).get("stop_reason") or self._stop
+            usage = _object(event.get("usage"))
+            self._usage.update({k: v for k, v in usage.items() if v is not None})
+        elif kind == "content_block_stop":
+            block = self._blocks.get(index)
+            if block is not None and block.get("type") in THINKING:
+                return [ReasoningItem(dict(block))]  # signed and complete: replayable now
+        elif kind == "error":
+            raise body_error(event, self.meta)
+        return []
+
+    def _start(self, index: int, block: Mapping[str, Any]) -> list[StreamEvent]:
+        self._blocks[index] = dict(block)
+        kind = block.get("type")
+        if kind == "tool_use" and block.get("name") != ANSWER_TOOL:
+            self._json[index] = []
+            number = self._calls[index] = len(self._calls)
+            return [ToolCallDelta(number, "", block.get("id"), block.get("name"))]
+        if kind == "tool_use":
+            self._json[index] = []
+        elif kind == "text" and block.get("text"):
+            return [TextDelta(block["text"])]
+        return []
+
+    def _delta(self, index: int, delta: Mapping[str, Any]) -> list[StreamEvent]:
+        block = self._blocks.setdefault(index, {"type": "text", "text": ""})
+        kind = delta.get("type")
+        if kind == "text_delta":
+            text = str(delta.get("text") or "")
+            block["text"] = block.get("text", "") + text
+            return [TextDelta(text)] if text else []
+        if kind == "thinking_delta":
+            text = str(delta.get("thinking") or "")
+            block["thinking"] = block.get("thinking", "") + text
+            return [ReasoningDelta(text)] if text else []
+        if kind == "signature_delta":
+            block["signature"] = block.get("signature", "") + str(delta.get("signature") or "")
+        elif kind == "input_json_delta":
+            fragment = str(delta.get("partial_json") or "")
+            self._json.setdefault(index, []).append(fragment)
+            if index in self._calls:
+                return [ToolCallDelta(self._calls[index], fragment)]
+        return []
+
+    def finish(self) -> tuple[list[StreamEvent], StepResult]:
+        blocks = []
+        for index in sorted(self._blocks):
+            block = self._blocks[index]
+            if index in self._json and "".join(self._json[index]).strip():
+                # Left as text: step_from_blocks parses it, keeping the raw text if it was cut short
+                # (stop_reason max_tokens in the middle of a tool call).
+                block["input"] = "".join(self._json[index])
+            blocks.append(block)
+        meta = ResponseMeta(
+            self._model or self.meta.model, self.meta.provider, self.meta.request_id
+        )
+        step = step_from_blocks(blocks, self._stop, parse_usage(self._usage) or Usage(), meta)
+        events: list[StreamEvent] = [ToolCallEvent(c) for c in step.tool_calls]
+        if any(b.get("name") == ANSWER_TOOL for b in blocks):
+            events.insert(0, TextDelta(step.text))  # the structured answer, as text
+        return events, step
+
+
+# --- unified -> Anthropic ------------------------------------------------------------------
+
+
+def _frame(kind: str, data: Mapping[str, Any]) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _delta(index: int, kind: str, key: str, value: str) -> str:
+    # Written by hand: one per streamed chunk, and only the value needs encoding.
+    return (
+        'event: content_block_delta\ndata: {"type":"content_block_delta","index":'
+        f'{index},"delta":{{"type":"{kind}","{key}":{json.dumps(value)}}}}}\n\n'
+    )
+
+
+class EventRenderer:
+    """Unified events -> Messages SSE: one content block at a time, a new one (index + 1)
+    whenever the kind of content changes, as Anthropic streams them.
+
+    Usage is only known at the end: `message_start` carries zeros and `message_delta` the real
+    counts, input and cache included; both the SDK's `accumulate_event` and hfgate's own
+    `EventAccumulator` take them from there. A thinking block gets its `signature_delta` when
+    the upstream's block ends (`ReasoningItem`, from an Anthropic upstream), else unsigned."""
+
+    def __init__(self, info: ReplyInfo) -> None:
+        self.info = info
+        self._index = -1  # the current (or last) block's index
+        self._open: str | int | None = None  # "text" | "thinking" | a streamed call's index
+        self._calls: dict[int, int] = {}  # streamed call index -> its block's index
+        self._unconfirmed: list[str | None] = []  # ids of streamed calls not yet re-announced
+
+    def start(self) -> list[str]:
+        message = message_envelope(self.info, [], None, {"input_tokens": 0, "output_tokens": 0})
+        return [_frame("message_start", {"type": "message_start", "message": message})]
+
+    def event(self, event: StreamEvent) -> list[str]:
+        if isinstance(event, TextDelta):
+            return self._text("text", "text_delta", event.text)
+        if isinstance(event, ReasoningDelta):
+            return self._text("thinking", "thinking_delta", event.text)
+        if isinstance(event, ReasoningItem):
+            return self._reasoning_item(event.item)
+        if isinstance(event, ToolCallDelta):
+            return self._tool_delta(event)
+        if isinstance(event, ToolCallEvent):
+            return self._tool_call(event.tool_call)
+        if isinstance(event, StepFinish):
+            return self._step_finish(event.step)
+        return []
+
+    def finish(self) -> list[str]:
+        return [*self._close(), _frame("message_stop", {"type": "message_stop"})]
+
+    def error(self, status: int, message: str, code: str | None = None) -> list[str]:
+        return [_frame("error", anthropic_error(status, message, None, code))]
+
+    def _text(self, kind: str, delta: str, text: str) -> list[str]:
+        if not text:
+            return []
+        frames: list[str] = []
+        if self._open != kind:
+            block = {"type": kind, kind: ""} | ({"signature": ""} if kind == "thinking" else {})
+            frames = self._open_block(kind, block)
+        frames.append(_delta(self._index, delta, kind, text))
+        return frames
+
+    def _reasoning_item(self, item: Mapping[str, Any]) -> list[str]:
+        """An upstream block finished: sign the thinking block its deltas opened (a client in
+        a tool loop must send it back signed), or relay a redacted block whole."""
+        kind = item.get("type")
+        if kind == "thinking" and self._open == "thinking":
+            return self._close(str(item.get("signature") or "") or None)
+        if kind not in THINKING:
+            return []
+        frames = self._open_block("item", dict(item))
+        return [*frames, *self._close()]
+
+    def _tool_delta(self, delta: ToolCallDelta) -> list[str]:
+        frames: list[str] = []
+        index = self._calls.get(delta.index)
+        if index is None:
+            self._unconfirmed.append(delta.id)
+            call_id = delta.id or f"toolu_{self.info.id}_{delta.index}"
+            block = {"type": "tool_use", "id": call_id, "name": delta.name or "", "input": {}}
+            frames = self._open_block(delta.index, block)
+            index = self._calls[delta.index] = self._index
+        # Every wire streams calls one after another; a fragment for a call whose block was
+        # closed would still go to that block's index, which the SDK folds in.
+        if delta.arguments_delta:
+            frames.append(_delta(index, "input_json_delta", "partial_json", delta.arguments_delta))
+        return frames
+
+    def _tool_call(self, call: ToolCall) -> list[str]:
+        """A complete call: nothing if it already streamed, else one whole block."""
+        if call.id in self._unconfirmed or None in self._unconfirmed:
+            # A call that streamed without an id is matched in order.
+            self._unconfirmed.remove(call.id if call.id in self._unconfirmed else None)
+            return []
+        block = {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}
+        frames = self._open_block("call", block)
+        frames.append(
+            _delta(self._index, "input_json_delta", "partial_json", json.dumps(call.arguments))
+        )
+        return [*frames, *self._close()]
+
+    def _step_finish(self, step: StepResult) -> list[str]:
+        frames = self._close(_signature(step) if self._open == "thinking" else None)
+        usage = {k: v for k, v in render_usage(step.usage).items() if v is not None}
+        usage.setdefault("output_tokens", 0)  # the one count the SDK requires here
+        delta = {"stop_reason": stop_reason(step), "stop_sequence": None}
+        data = {"type": "message_delta", "delta": delta, "usage": usage}
+        return [*frames, _frame("message_delta", data)]
+
+    def _open_block(self, key: str | int, block: Mapping[str, Any]) -> list[str]:
+        frames = self._close()
+        self._index += 1
+        self._open = key
+        start = {"type": "content_block_start", "index": self._index, "content_block": block}
+        return [*frames, _frame("content_block_start", start)]
+
+    def _close(self, signature: str | None = None) -> list[str]:
+        if self._open is None:
+            return []
+        self._open = None
+        stop = _frame("content_block_stop", {"type": "content_block_stop", "index": self._index})
+        if signature:
+            return [_delta(self._index, "signature_delta", "signature", signature), stop]
+        return [stop]
+
+
+def _signature(step: StepResult) -> str | None:
+    """The last thinking block's signature: the block still open when the step finished."""
+    for item in reversed(step.reasoning_items):
+        if item.get("type") == "thinking":
+            return str(item.get("signature") or "") or None
+    return None
