@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import hfgate
-from hfgate.client.clients import DEFAULT_HF_MODEL
+from hfgate._constants import DEFAULT_HF_MODEL
 from hfgate.http.auth import find_hf_key, is_hf_host, redact
 
 

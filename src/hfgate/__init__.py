@@ -26,8 +26,8 @@ _EXPORTS: dict[str, str] = {
     "image": "hfgate.inputs.messages",
     "user": "hfgate.inputs.messages",
     # clients and streams
-    "Client": "hfgate.client.clients",
-    "AsyncClient": "hfgate.client.clients",
+    "Client": "hfgate.client.sync_client",
+    "AsyncClient": "hfgate.client.async_client",
     "TextStream": "hfgate.client.stream",
     "AsyncTextStream": "hfgate.client.stream",
     # values
@@ -138,8 +138,9 @@ if TYPE_CHECKING:
         generate_text,
         stream_text,
     )
-    from hfgate.client.clients import AsyncClient, Client
+    from hfgate.client.async_client import AsyncClient
     from hfgate.client.stream import AsyncTextStream, TextStream
+    from hfgate.client.sync_client import Client
     from hfgate.errors import (
         APIConnectionError,
         APIStatusError,

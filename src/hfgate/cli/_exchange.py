@@ -16,7 +16,7 @@ from hfgate.cli.render import AnswerPrinter, notice
 
 if TYPE_CHECKING:
     from hfgate.cli.logstore import LogEntry, LogStore
-    from hfgate.client.clients import Client
+    from hfgate.client.sync_client import Client
     from hfgate.routing.catalog import Catalog
     from hfgate.routing.cost import CostEstimate
     from hfgate.types import Message, TextResult
@@ -118,7 +118,7 @@ class Caller:
 
     def client(self) -> Client:
         if self._client is None:
-            from hfgate.client.clients import Client
+            from hfgate.client.sync_client import Client
 
             self._client = Client()
         return self._client

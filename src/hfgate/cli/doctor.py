@@ -194,7 +194,7 @@ def _timed_models(base_url: str) -> tuple[object, int]:
 
 
 def _timed_get(url: str, endpoint: Endpoint) -> tuple[object, int]:
-    from hfgate.http.transport import SyncTransport
+    from hfgate.http.sync_transport import SyncTransport
 
     transport = SyncTransport()
     start = time.monotonic()

@@ -12,8 +12,9 @@ from collections.abc import AsyncIterator
 from typing import Any, Unpack
 
 from hfgate._constants import ROUTER_URL_ENV
-from hfgate.client.clients import AsyncClient, Client
+from hfgate.client.async_client import AsyncClient
 from hfgate.client.stream import AsyncTextStream, TextStream
+from hfgate.client.sync_client import Client
 from hfgate.inputs.options import CallOptions
 from hfgate.types import StreamEvent, TextResult
 

@@ -10,15 +10,16 @@ import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
-from hfgate.client.backends import AsyncBackend, BackendItem, async_backend_for
+from hfgate.client.async_backends import async_backend_for
+from hfgate.client.backends import AsyncBackend, BackendItem
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.formats.base import Inbound
 from hfgate.gateway.errors import GatewayError, falls_back
 from hfgate.gateway.http import upstream_client
 from hfgate.gateway.keys import allows
 from hfgate.gateway.pricing import priceable
+from hfgate.http.async_transport import AsyncTransport
 from hfgate.http.endpoint import RetryPolicy
-from hfgate.http.transport import AsyncTransport
 from hfgate.inputs.model_ids import is_local_model
 from hfgate.inputs.request import ChatRequest
 from hfgate.routing.resolve import Origin, Route, resolve_model

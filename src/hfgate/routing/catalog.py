@@ -27,7 +27,7 @@ from hfgate._constants import ROUTER_URL, ROUTER_URL_ENV
 from hfgate.errors import HfgateError
 from hfgate.http.auth import find_hf_key
 from hfgate.http.endpoint import Endpoint
-from hfgate.http.transport import SyncTransport
+from hfgate.http.sync_transport import SyncTransport
 from hfgate.inputs.model_ids import parse_hf_model_id
 
 CACHE_TTL = 3600.0

@@ -1,0 +1,77 @@
+"""The async face's backends: HTTP in the route's format, or the embedded model.
+`sync_backends` is generated from this file by `scripts/unasync.py`; edit here and run it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any
+
+from hfgate.client.backends import (
+    AsyncBackend,
+    BackendItem,
+    HttpBase,
+    events_from_complete,
+    with_model,
+)
+from hfgate.errors import StreamError
+from hfgate.http.async_transport import AsyncTransport
+from hfgate.http.endpoint import Endpoint
+from hfgate.http.errors import redacted
+from hfgate.http.transport import CompleteBody
+from hfgate.inputs.request import ChatRequest
+from hfgate.local import async_local_backend
+from hfgate.routing.resolve import Route
+from hfgate.types import StepFinish, StepResult
+
+
+class AsyncHttpChat(HttpBase):
+    """One request over HTTP in any wire format."""
+
+    def __init__(self, transport: AsyncTransport, endpoint: Endpoint, **kw: Any) -> None:
+        super().__init__(endpoint, **kw)
+        self.transport = transport
+
+    async def complete(self, req: ChatRequest) -> StepResult:
+        body, meta = await self.transport.post_json(self.call(req, stream=False))
+        try:
+            return self.wire.parse_response(body, with_model(meta, req))
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+
+    async def stream(self, req: ChatRequest) -> AsyncIterator[BackendItem]:
+        events = self._stream(req)
+        try:
+            async for event in events:
+                yield event
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+        finally:
+            await events.aclose()  # closes the HTTP stream now, not whenever GC runs
+
+    async def _stream(self, req: ChatRequest) -> AsyncGenerator[BackendItem, None]:
+        async with self.transport.stream(self.call(req, stream=True)) as (meta, chunks):
+            meta = with_model(meta, req)
+            yield meta
+            acc = self.wire.accumulator(meta)
+            async for chunk in chunks:
+                if isinstance(chunk, CompleteBody):
+                    for event in events_from_complete(self.wire, chunk, meta):
+                        yield event
+                    return
+                for event in acc.feed(chunk):
+                    yield event
+        events, step = acc.finish()
+        for event in events:
+            yield event
+        yield StepFinish(step)
+
+
+def async_backend_for(
+    route: Route, transport: Callable[[], AsyncTransport], **http: Any
+) -> AsyncBackend:
+    """The backend that answers `route`: the embedded model, or HTTP in the route's format.
+    `transport` is called only for HTTP, so a local call opens no connection pool; `http`
+    is the backend's headers, timeout and retry. The client and the gateway both choose here."""
+    if route.endpoint is None or route.wire is None:
+        return async_local_backend(route.model)
+    return AsyncHttpChat(transport(), route.endpoint, wire=route.wire, **http)

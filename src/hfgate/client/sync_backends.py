@@ -1,0 +1,74 @@
+"""The sync face, generated from `hfgate/client/async_backends.py` by `scripts/unasync.py`: do not
+edit; edit the async module and run `python scripts/unasync.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+from hfgate.client.backends import (
+    Backend,
+    BackendItem,
+    HttpBase,
+    events_from_complete,
+    with_model,
+)
+from hfgate.errors import StreamError
+from hfgate.http.endpoint import Endpoint
+from hfgate.http.errors import redacted
+from hfgate.http.sync_transport import SyncTransport
+from hfgate.http.transport import CompleteBody
+from hfgate.inputs.request import ChatRequest
+from hfgate.local import local_backend
+from hfgate.routing.resolve import Route
+from hfgate.types import StepFinish, StepResult
+
+
+class HttpChat(HttpBase):
+    """One request over HTTP in any wire format."""
+
+    def __init__(self, transport: SyncTransport, endpoint: Endpoint, **kw: Any) -> None:
+        super().__init__(endpoint, **kw)
+        self.transport = transport
+
+    def complete(self, req: ChatRequest) -> StepResult:
+        body, meta = self.transport.post_json(self.call(req, stream=False))
+        try:
+            return self.wire.parse_response(body, with_model(meta, req))
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+
+    def stream(self, req: ChatRequest) -> Iterator[BackendItem]:
+        events = self._stream(req)
+        try:
+            yield from events
+        except StreamError as exc:
+            raise redacted(exc, self.endpoint) from None
+        finally:
+            events.close()  # closes the HTTP stream now, not whenever GC runs
+
+    def _stream(self, req: ChatRequest) -> Generator[BackendItem, None, None]:
+        with self.transport.stream(self.call(req, stream=True)) as (meta, chunks):
+            meta = with_model(meta, req)
+            yield meta
+            acc = self.wire.accumulator(meta)
+            for chunk in chunks:
+                if isinstance(chunk, CompleteBody):
+                    for event in events_from_complete(self.wire, chunk, meta):
+                        yield event
+                    return
+                for event in acc.feed(chunk):
+                    yield event
+        events, step = acc.finish()
+        for event in events:
+            yield event
+        yield StepFinish(step)
+
+
+def backend_for(route: Route, transport: Callable[[], SyncTransport], **http: Any) -> Backend:
+    """The backend that answers `route`: the embedded model, or HTTP in the route's format.
+    `transport` is called only for HTTP, so a local call opens no connection pool; `http`
+    is the backend's headers, timeout and retry. The client and the gateway both choose here."""
+    if route.endpoint is None or route.wire is None:
+        return local_backend(route.model)
+    return HttpChat(transport(), route.endpoint, wire=route.wire, **http)

@@ -1,0 +1,94 @@
+"""The sync face, generated from `hfgate/client/async_client.py` by `scripts/unasync.py`: do not
+edit; edit the async module and run `python scripts/unasync.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Unpack
+
+from hfgate.client.backends import Backend
+from hfgate.client.base import ClientBase, object_options, retry_options
+from hfgate.client.generation import PendingCall, Run, run_tool_sync
+from hfgate.client.stream import TextStream
+from hfgate.client.sync_backends import backend_for
+from hfgate.errors import OutputError
+from hfgate.http.sync_transport import SyncTransport
+from hfgate.inputs.objects import parse_object
+from hfgate.inputs.options import CallOptions
+from hfgate.routing.resolve import Route
+from hfgate.types import Finish, ResponseMeta, StepFinish, StreamEvent, TextResult, ToolResultEvent
+
+
+class Client(ClientBase):
+    """A connection pool and defaults for calling models; use one per application."""
+
+    _transport: SyncTransport | None = None
+
+    def _backend(self, route: Route, options: CallOptions) -> Backend:
+        return backend_for(route, self._sync_transport, **self.http_options(options))
+
+    def _sync_transport(self) -> SyncTransport:
+        if self._transport is None:
+            self._transport = SyncTransport(self._http_client)
+        return self._transport
+
+    def generate_text(
+        self, *, model: str | None = None, **options: Unpack[CallOptions]
+    ) -> TextResult:
+        route, run = self.prepare(model, options)
+        backend = self._backend(route, options)
+        while True:
+            pending = run.record(backend.complete(run.request))
+            if not pending:
+                return run.result()
+            run.add_results([run_tool_sync(p) for p in pending])
+
+    def stream_text(
+        self, *, model: str | None = None, **options: Unpack[CallOptions]
+    ) -> TextStream:
+        route, run = self.prepare(model, options)
+        return TextStream(self._events(route, run, options))
+
+    def _events(self, route: Route, run: Run, options: CallOptions) -> Iterator[StreamEvent]:
+        backend = self._backend(route, options)
+        pending: list[PendingCall] = []
+        while True:
+            for event in backend.stream(run.request):
+                if isinstance(event, ResponseMeta):
+                    continue
+                if isinstance(event, StepFinish):
+                    pending = run.record(event.step)
+                yield event
+            if not pending:
+                yield Finish(run.result())
+                return
+            results = [run_tool_sync(p) for p in pending]
+            for result in results:
+                yield ToolResultEvent(result)
+            run.add_results(results)
+
+    def generate_object(
+        self, *, model: str | None = None, schema: Any, **options: Unpack[CallOptions]
+    ) -> Any:
+        """The answer as a validated object (a pydantic instance, or JSON data for a dict
+        schema); invalid JSON is sent back once with the validation error."""
+        fmt, options = object_options(schema, options)
+        result = self.generate_text(model=model, **options)
+        value, problem = parse_object(result.text, fmt)
+        if problem is None:
+            return value
+        result = self.generate_text(model=model, **retry_options(result, problem, options))
+        value, problem = parse_object(result.text, fmt)
+        if problem is None:
+            return value
+        raise OutputError(f"The model did not return valid JSON: {problem}", text=result.text)
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

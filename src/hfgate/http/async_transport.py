@@ -1,0 +1,101 @@
+"""The HTTP I/O of the async face. `sync_transport` is generated from this file by
+`scripts/unasync.py`; edit here and run it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+import httpx
+from httpx_sse import EventSource, SSEError, aconnect_sse
+
+from hfgate.http._faces import adrain, asleep
+from hfgate.http.endpoint import Endpoint
+from hfgate.http.errors import connection_error, json_body, mid_stream_error
+from hfgate.http.transport import (
+    DONE,
+    DRAIN_SECONDS,
+    FAILURES,
+    Attempts,
+    Call,
+    Chunk,
+    checked,
+    complete_body,
+    decode_event,
+    is_sse,
+    request_headers,
+    timeout_for,
+)
+from hfgate.types import ResponseMeta
+
+
+class AsyncTransport:
+    """Sends `Call`s over one pooled httpx client."""
+
+    def __init__(self, client: httpx.AsyncClient | None = None) -> None:
+        self.http = client or httpx.AsyncClient(timeout=timeout_for(None))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def post_json(self, call: Call) -> tuple[Any, ResponseMeta]:
+        attempts = Attempts(call)
+        while True:
+            try:
+                response = await self.http.request(**attempts.request())
+                meta = checked(response, call.endpoint)
+                return json_body(response, call.endpoint), meta
+            except FAILURES as exc:
+                await asleep(attempts.failed(exc))
+
+    @asynccontextmanager
+    async def stream(self, call: Call) -> AsyncIterator[tuple[ResponseMeta, AsyncIterator[Chunk]]]:
+        """Open a stream (retrying only until it has started) and yield its decoded events."""
+        attempts = Attempts(call)
+        while True:
+            async with AsyncExitStack() as stack:
+                try:
+                    source = await stack.enter_async_context(
+                        aconnect_sse(self.http, **attempts.request())
+                    )
+                    if source.response.status_code >= 400:
+                        await source.response.aread()
+                    meta = checked(source.response, call.endpoint)
+                except FAILURES as exc:
+                    await stack.aclose()
+                    await asleep(attempts.failed(exc))
+                    continue
+                yield meta, _events(source, call.endpoint)
+                return
+
+    async def get_json(self, url: str, endpoint: Endpoint, timeout: float | None = None) -> Any:
+        try:
+            response = await self.http.get(
+                url, headers=request_headers(endpoint, None), timeout=timeout_for(timeout)
+            )
+        except httpx.HTTPError as exc:
+            raise connection_error(exc, endpoint) from exc
+        checked(response, endpoint)
+        return json_body(response, endpoint)
+
+
+async def _events(source: EventSource, endpoint: Endpoint) -> AsyncIterator[Chunk]:
+    """Decoded payloads; failures in the middle of a stream are translated, never retried.
+    After `[DONE]` the body is read to its end (briefly), so the connection goes back to the
+    pool: an unread body closes it, and the next stream pays a new TCP and TLS handshake."""
+    try:
+        if not is_sse(source.response):
+            await source.response.aread()
+            yield complete_body(source.response)
+            return
+        events = source.aiter_sse()
+        async for sse in events:
+            payload = decode_event(sse)
+            if payload is DONE:
+                await adrain(events, DRAIN_SECONDS)
+                return
+            if payload is not None:
+                yield payload
+    except (httpx.HTTPError, SSEError, ValueError) as exc:
+        raise mid_stream_error(exc, endpoint) from exc
