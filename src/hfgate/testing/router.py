@@ -32,7 +32,7 @@ def _meta_headers(reply: Reply) -> dict[str, str]:
 
 ROUTER = Surface(
     name="router",
-    routes={"/v1/chat/completions": wires.chat, "/v1/responses": wires.responses},
+    routes={"/v1/chat/completions": wires.chat_wire, "/v1/responses": wires.responses_wire},
     base_path="/v1",
     models=DEFAULT_MODELS,
     listing=lambda models: {"object": "list", "data": models},

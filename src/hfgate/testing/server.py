@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 
-from hfgate.testing import payloads
 from hfgate.testing._common import Answer, resolve_echo
 from hfgate.testing._handler import Handler
 from hfgate.testing.replies import Reply
 from hfgate.testing.wires import Format
+from hfgate.testing.wires.chat_completions.request import last_user_text
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ class Emulator:
     def next_reply(
         self,
         request: Mapping[str, Any],
-        user_text: Callable[[Mapping[str, Any]], str] = payloads.last_user_text,
+        user_text: Callable[[Mapping[str, Any]], str] = last_user_text,
     ) -> Reply:
         """The next scripted reply, or the default; an echo becomes the text it answers,
         found in the request by the wire's `user_text`."""

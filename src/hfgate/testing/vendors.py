@@ -12,10 +12,10 @@ from typing import Any
 from hfgate.testing import wires
 from hfgate.testing._common import Answer
 from hfgate.testing.catalog import ANTHROPIC_MODELS, DEFAULT_MODELS
-from hfgate.testing.messages_requests import anthropic_error
 from hfgate.testing.replies import Reply
-from hfgate.testing.responses_requests import openai_error
 from hfgate.testing.server import Emulator, Surface
+from hfgate.testing.wires.anthropic.request import anthropic_error
+from hfgate.testing.wires.responses.request import openai_error
 
 __all__ = ["AnthropicEmulator", "OpenAIEmulator"]
 
@@ -86,7 +86,7 @@ def _anthropic_listing(models: list[dict[str, Any]]) -> Any:
 
 OPENAI = Surface(
     name="openai",
-    routes={"/v1/responses": wires.responses, "/v1/chat/completions": wires.chat},
+    routes={"/v1/responses": wires.responses_wire, "/v1/chat/completions": wires.chat_wire},
     base_path="/v1",
     models=DEFAULT_MODELS,
     listing=lambda models: {"object": "list", "data": models},
@@ -98,7 +98,7 @@ OPENAI = Surface(
 
 ANTHROPIC = Surface(
     name="anthropic",
-    routes={"/v1/messages": wires.messages},
+    routes={"/v1/messages": wires.messages_wire},
     base_path="",
     models=ANTHROPIC_MODELS,
     listing=_anthropic_listing,

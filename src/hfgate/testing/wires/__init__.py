@@ -1,5 +1,6 @@
 """The wire formats an emulator can serve, each a bundle of pure functions: check a request,
-find its user's text, render a `Reply` whole, streamed, or as a failure.
+find its user's text, render a `Reply` whole, streamed, or as a failure. Each wire is a package
+of two modules, `request` (checks and text) and `reply` (rendering), as in `hfgate.formats`.
 
 The handler knows no wire. A wire's modules (and its SDK) are imported the first time it is
 served, so an emulator that never sees `POST /v1/messages` needs no `anthropic` package.
@@ -34,45 +35,45 @@ class Format:
 
 
 @functools.cache
-def chat() -> Format:
+def chat_wire() -> Format:
     """OpenAI chat completions, as the HF router serves them (`POST /v1/chat/completions`)."""
-    from hfgate.testing import chat_requests, payloads
+    from hfgate.testing.wires.chat_completions import reply, request
 
     return Format(
         "chat.completions",
-        chat_requests.check,
-        payloads.last_user_text,
-        payloads.render_json,
-        payloads.render_stream,
-        payloads.render_failure,
+        request.check,
+        request.last_user_text,
+        reply.render_json,
+        reply.render_stream,
+        reply.render_failure,
     )
 
 
 @functools.cache
-def responses() -> Format:
+def responses_wire() -> Format:
     """The OpenAI Responses API (`POST /v1/responses`)."""
-    from hfgate.testing import responses_payloads, responses_requests
+    from hfgate.testing.wires.responses import reply, request
 
     return Format(
         "responses",
-        responses_requests.check,
-        responses_requests.user_text,
-        responses_payloads.render_json,
-        responses_payloads.render_stream,
-        responses_payloads.render_failure,
+        request.check,
+        request.user_text,
+        reply.render_json,
+        reply.render_stream,
+        reply.render_failure,
     )
 
 
 @functools.cache
-def messages() -> Format:
+def messages_wire() -> Format:
     """The Anthropic Messages API (`POST /v1/messages`)."""
-    from hfgate.testing import messages_payloads, messages_requests
+    from hfgate.testing.wires.anthropic import reply, request
 
     return Format(
         "messages",
-        messages_requests.check,
-        messages_requests.user_text,
-        messages_payloads.render_json,
-        messages_payloads.render_stream,
-        messages_payloads.render_failure,
+        request.check,
+        request.user_text,
+        reply.render_json,
+        reply.render_stream,
+        reply.render_failure,
     )

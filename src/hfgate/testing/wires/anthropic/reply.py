@@ -36,8 +36,8 @@ from hfgate.testing._common import (
     split_in,
     token_counts,
 )
-from hfgate.testing.messages_requests import anthropic_error, prompt_words
 from hfgate.testing.replies import Reply
+from hfgate.testing.wires.anthropic.request import anthropic_error, prompt_words
 
 _STOP_REASONS = {
     "stop": "end_turn",

@@ -59,7 +59,7 @@ from hfgate.testing._common import (
     token_counts,
 )
 from hfgate.testing.replies import Reply
-from hfgate.testing.responses_requests import prompt_words
+from hfgate.testing.wires.responses.request import prompt_words
 
 _INCOMPLETE = {"length": "max_output_tokens", "content_filter": "content_filter"}
 _SDK_ERROR_CODES = frozenset(typing.get_args(ResponseError.model_fields["code"].annotation))

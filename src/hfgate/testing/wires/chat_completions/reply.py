@@ -36,41 +36,14 @@ from hfgate.testing._common import (
 )
 from hfgate.testing._common import resolve_echo as _resolve_echo
 from hfgate.testing.replies import Reply
+from hfgate.testing.wires.chat_completions.request import (
+    include_usage,
+    last_user_text,
+    prompt_words,
+)
 
 Patch = Callable[[dict[str, Any]], None]
 _SDK_FINISH = frozenset({"stop", "length", "tool_calls", "content_filter", "function_call"})
-
-
-def message_text(message: Any) -> str:
-    """The text of a message; the text parts of a content-part list, space-joined."""
-    if not isinstance(message, Mapping):
-        return ""
-    content = message.get("content")
-    if isinstance(content, list):
-        texts = (p.get("text") for p in content if isinstance(p, Mapping))
-        return " ".join(t for t in texts if isinstance(t, str))
-    return content if isinstance(content, str) else ""
-
-
-def prompt_words(request: Mapping[str, Any]) -> int:
-    messages = request.get("messages")
-    if not isinstance(messages, list):
-        return 0
-    return sum(len(message_text(m).split()) for m in messages)
-
-
-def last_user_text(request: Mapping[str, Any]) -> str:
-    messages = request.get("messages")
-    candidates: list[Any] = messages if isinstance(messages, list) else []
-    for message in reversed(candidates):
-        if isinstance(message, Mapping) and message.get("role") == "user":
-            return message_text(message)
-    return ""
-
-
-def include_usage(request: Mapping[str, Any]) -> bool:
-    options = request.get("stream_options")
-    return isinstance(options, Mapping) and options.get("include_usage") is True
 
 
 def resolve_echo(reply: Reply, request: Mapping[str, Any]) -> Reply:
