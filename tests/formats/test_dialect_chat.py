@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from hfgate.formats import CHAT as DIALECT
 from hfgate.formats import chat_completions as wire
 from hfgate.formats.base import Inbound, ReplyInfo, RequestError
-from hfgate.formats.chat_completions._dialect import (
+from hfgate.formats.chat_completions import (
     ChunkRenderer,
     parse_request,
     render_error,

@@ -1,6 +1,6 @@
 """A unified `ChatRequest` as keyword arguments for `Llama.create_chat_completion`.
 
-Starts from the chat-completions body `hfgate.formats.chat_completions._wire.build_body` makes (so
+Starts from the chat-completions body `hfgate.formats.chat_completions.build_body` makes (so
 messages, tools and formats are serialised in one place) and adapts it to llama.cpp:
 
 - content parts are joined into one string: chat templates concatenate `content` as text,
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hfgate.errors import ConfigError
-from hfgate.formats.chat_completions._wire import build_body
+from hfgate.formats.chat_completions import build_body
 from hfgate.inputs.request import ChatRequest
 
 _FROM_BODY = ("temperature", "max_tokens", "top_p", "seed", "stop")

@@ -1,21 +1,17 @@
-"""OpenAI chat completions (`/chat/completions`), both directions: `_wire` speaks it as a
-client, `_dialect` serves it as the gateway's ingress."""
+"""OpenAI chat completions (`/chat/completions`), both directions: the client speaks it to an
+upstream, the gateway serves it to clients. `vocabulary` holds the words both sides share
+(finish reasons, usage, tool choice, reasoning fields); `content`, `request`, `reply` and
+`stream` each render and parse their part of the exchange."""
 
-from hfgate.formats.chat_completions._dialect import (
-    ChunkRenderer,
-    parse_request,
+from hfgate.formats.chat_completions.reply import (
+    parse_response,
+    payload_error,
     render_error,
     render_response,
 )
-from hfgate.formats.chat_completions._wire import (
-    PATH,
-    ChunkAccumulator,
-    build_body,
-    finish_reason,
-    parse_response,
-    parse_usage,
-    payload_error,
-)
+from hfgate.formats.chat_completions.request import build_body, parse_request
+from hfgate.formats.chat_completions.stream import ChunkAccumulator, ChunkRenderer
+from hfgate.formats.chat_completions.vocabulary import PATH, finish_reason, parse_usage
 
 __all__ = [
     "ChunkAccumulator",
