@@ -110,15 +110,31 @@ async def test_revoke_by_id_and_by_name(store: Store) -> None:
     ]
 
 
-async def test_admit_counts_rpm_per_minute(store: Store) -> None:
+async def test_admit_counts_rpm_in_any_sixty_seconds(store: Store) -> None:
     k = key(rpm=3)
     await store.create_key(k)
     now = MINUTE + 15
     assert [(await store.admit(k, now)).ok for _ in range(3)] == [True, True, True]
     refused = await store.admit(k, now + 1)
-    assert (refused.ok, refused.reason, refused.retry_after) == (False, "rate", 44)
-    assert (await store.admit(k, MINUTE)).retry_after == 60  # at the boundary: a whole minute
-    assert (await store.admit(k, MINUTE + 60)).ok  # the next minute has room again
+    assert (refused.ok, refused.reason, refused.retry_after) == (False, "rate", 59)
+    # a new clock minute is no fresh window: the three still count until MINUTE + 75
+    assert not (await store.admit(k, MINUTE + 60)).ok
+    assert not (await store.admit(k, MINUTE + 74.9)).ok
+    assert [(await store.admit(k, MINUTE + t)).ok for t in (75.5, 76, 77)] == [True] * 3
+    later = await store.admit(k, MINUTE + 78)
+    assert (later.ok, later.retry_after) == (False, pytest.approx(57.5))  # 75.5 leaves at 135.5
+
+
+async def test_rpm_holds_across_a_minute_boundary(store: Store) -> None:
+    """Hammered at 10 requests a second for three minutes: every 60-second span of the
+    admitted requests holds at most rpm of them (fixed windows let 2 x rpm through)."""
+    k = key(rpm=30)
+    await store.create_key(k)
+    times = [MINUTE + 30 + i / 10 for i in range(1800)]
+    admitted = [t for t in times if (await store.admit(k, t)).ok]
+    most = max(sum(1 for u in admitted if t <= u < t + 60) for t in admitted)
+    assert most == 30
+    assert len(admitted) == 90  # 30 per minute, no more, no fewer
 
 
 async def test_admit_without_rpm_never_counts(store: Store) -> None:
@@ -206,9 +222,10 @@ async def test_concurrent_admits_take_exactly_rpm_slots(store: Store) -> None:
 
 
 # A child process: opens the store, says "ready", waits for "go", then admits `attempts` times
-# at once and prints how many were admitted (mode "admit"), or just opens it (mode "open").
+# at once and prints how many were admitted (mode "admit"), admits requests back to back on a
+# fast clock and prints the admitted times (mode "sweep"), or just opens it (mode "open").
 CHILD = """
-import asyncio, sys
+import asyncio, sys, time
 from hfgate.gateway.store import open_store
 
 async def main(url, mode, key_id, attempts, now):
@@ -221,6 +238,14 @@ async def main(url, mode, key_id, attempts, now):
             print("ready", flush=True); sys.stdin.readline()
             results = await asyncio.gather(*(store.admit(key, now) for _ in range(attempts)))
             print(sum(r.ok for r in results), flush=True)
+        if mode == "sweep":  # requests back to back on a clock 60x fast, `attempts` seconds of it
+            key = await store.get_key(key_id)
+            print("ready", flush=True); sys.stdin.readline()
+            start, admitted = time.monotonic(), []
+            while (t := now + (time.monotonic() - start) * 60) < now + attempts:
+                if (await store.admit(key, t)).ok:
+                    admitted.append(str(t))
+            print(" ".join(admitted), flush=True)
     finally:
         await store.close()
 
@@ -251,6 +276,19 @@ async def test_two_processes_share_the_rate_limit(store: Store, store_url: str) 
     await store.create_key(k)
     admitted = run_together(2, store_url, "admit", k.id, "300", str(MINUTE + 1))
     assert sum(int(n) for n in admitted) == 250
+
+
+async def test_two_processes_share_a_sliding_window_across_minute_boundaries(
+    store: Store, store_url: str
+) -> None:
+    k = key(rpm=40)
+    await store.create_key(k)
+    lines = run_together(2, store_url, "sweep", k.id, "180", str(MINUTE + 45))
+    admitted = sorted(float(t) for line in lines for t in line.split())
+    most = max(sum(1 for u in admitted if t <= u < t + 60) for t in admitted)
+    assert most == 40
+    assert 120 <= len(admitted) <= 160  # 40 a minute over three minutes of clock
+    # (whichever replica asks first when a slot frees takes it; often the one started first)
 
 
 async def test_processes_opening_at_once_migrate_once(store_url: str) -> None:

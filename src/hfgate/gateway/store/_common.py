@@ -41,9 +41,18 @@ def usage_params(row: UsageRow) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in USAGE_COLUMNS)
 
 
-def window_of(now: float) -> int:
-    """Start (unix seconds) of the fixed one-minute window holding `now`."""
-    return int(now // 60) * 60
+WINDOW = 60.0
+"""rpm counts the admissions of the last 60 seconds, a sliding window: no 60-second span
+holds more than rpm of them."""
+
+
+def retry_after(admitted: Sequence[float], rpm: int, now: float) -> float:
+    """Seconds until a key whose recent admissions are `admitted` has room again: when the
+    oldest admission still counting against rpm leaves the window."""
+    recent = sorted(t for t in admitted if t > now - WINDOW)
+    if len(recent) < rpm:  # room freed since the refusal (a concurrent view): try again soon
+        return 1.0
+    return max(recent[len(recent) - rpm] + WINDOW - now, 0.001)
 
 
 def refusal(row: Sequence[Any] | None) -> Admission | None:
@@ -58,8 +67,11 @@ def refusal(row: Sequence[Any] | None) -> Admission | None:
     return None
 
 
-def verdict(row: Sequence[Any] | None, counted: bool, now: float) -> Admission:
-    """The admission for a key row and whether this request got a slot in its minute."""
+def verdict(
+    row: Sequence[Any] | None, counted: bool, now: float, admitted: Sequence[float] = ()
+) -> Admission:
+    """The admission for a key row and whether this request got a slot in the window;
+    `admitted` (the key's recent admissions) is read only for a refusal's Retry-After."""
     refused = refusal(row)
     if refused is not None:
         return refused
@@ -67,7 +79,8 @@ def verdict(row: Sequence[Any] | None, counted: bool, now: float) -> Admission:
     rpm, _budget, spent, _revoked = row
     if rpm is None or counted:
         return Admission(True, spent_usd=spent)
-    return Admission(False, "rate", retry_after=window_of(now) + 60 - now, spent_usd=spent)
+    wait = retry_after(admitted, rpm, now)
+    return Admission(False, "rate", retry_after=wait, spent_usd=spent)
 
 
 _GROUPS: dict[UsageGroup, str] = {

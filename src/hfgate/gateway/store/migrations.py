@@ -21,12 +21,14 @@ _TYPES: dict[Dialect, dict[str, str]] = {
         "bool": "INTEGER",
         # a rowid alias: no AUTOINCREMENT, usage rows are never deleted so ids never repeat
         "id": "INTEGER PRIMARY KEY",
+        "stamps": "TEXT",  # a JSON array
     },
     "postgres": {
         "real": "DOUBLE PRECISION",
         "bigint": "BIGINT",
         "bool": "BOOLEAN",
         "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "stamps": "DOUBLE PRECISION[]",
     },
 }
 
@@ -76,6 +78,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX usage_at ON usage (at)",
         "CREATE INDEX usage_key_at ON usage (key_id, at)",
         "CREATE INDEX usage_model_at ON usage (model, at)",
+    ],
+    # 2: rpm as a sliding log: per key, the times of its latest admissions (at most rpm), so
+    # no 60-second span ever holds more than rpm requests. Fixed clock-minute windows let
+    # 2 x rpm through around a minute boundary.
+    [
+        "DROP TABLE rate",
+        """CREATE TABLE rate (
+            key_id TEXT PRIMARY KEY,
+            admitted {stamps} NOT NULL
+        )""",
     ],
 ]
 

@@ -3,10 +3,12 @@
 Every operation is ONE statement on an autocommit connection from a psycopg pool: a statement is
 its own transaction, so it is as atomic as BEGIN ... COMMIT and costs one round trip instead of
 three. `admit` is one CTE that reads the key and counts the request with
-`INSERT ... ON CONFLICT DO UPDATE ... WHERE count < rpm`: PostgreSQL locks the minute's row, so
-concurrent replicas never both take the last slot. The key row is read without FOR SHARE: a spend
-committing at the same instant is simply ordered after this admission (its request was in flight
-anyway), and share locks on a hot row would cost a multixact per request.
+`INSERT ... ON CONFLICT DO UPDATE ... WHERE <admissions in the last 60 s> < rpm`: PostgreSQL
+locks the key's rate row and evaluates the condition on its latest version, so concurrent
+replicas never both take the last slot. The row keeps the key's rpm latest admissions only.
+The key row is read without FOR SHARE: a spend committing at the same instant is simply
+ordered after this admission (its request was in flight anyway), and share locks on a hot row
+would cost a multixact per request.
 """
 
 from __future__ import annotations
@@ -29,15 +31,22 @@ MIGRATION_LOCK = 0x6866676174650001
 _ADMIT = f"""
     WITH k AS (SELECT id, {c.ADMIT_COLUMNS} FROM keys WHERE id = %(id)s),
     bump AS (
-        INSERT INTO rate (key_id, window_start, count)
-        SELECT id, %(window)s, 1 FROM k
+        INSERT INTO rate (key_id, admitted)
+        SELECT id, ARRAY[%(now)s::double precision] FROM k
         WHERE revoked_at IS NULL AND rpm >= 1
             AND (budget_usd IS NULL OR spent_usd < budget_usd)
-        ON CONFLICT (key_id, window_start) DO UPDATE SET count = rate.count + 1
-        WHERE rate.count < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
-        RETURNING count
+        ON CONFLICT (key_id) DO UPDATE SET admitted = array_append(
+            ARRAY(
+                SELECT t FROM unnest(rate.admitted) t ORDER BY t DESC
+                LIMIT (SELECT rpm FROM keys WHERE id = %(id)s) - 1
+            ),
+            %(now)s::double precision
+        )
+        WHERE (SELECT count(*) FROM unnest(rate.admitted) t WHERE t > %(since)s)
+            < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
+        RETURNING 1
     )
-    SELECT {c.ADMIT_COLUMNS}, (SELECT count FROM bump) FROM k"""
+    SELECT {c.ADMIT_COLUMNS}, (SELECT 1 FROM bump) FROM k"""
 _INSERT_KEY = (
     f"INSERT INTO keys ({', '.join(c.KEY_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(c.KEY_COLUMNS))})"
@@ -79,7 +88,6 @@ class PostgresStore:
 
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool
-        self._pruned = 0
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -152,16 +160,19 @@ class PostgresStore:
         return False
 
     async def admit(self, key: KeyRecord, now: float) -> Admission:
-        window = c.window_of(now)
+        params = {"id": key.id, "now": now, "since": now - c.WINDOW}
         async with self._pool.connection() as conn:
-            if window > self._pruned:  # once a minute: drop windows before the previous one
-                self._pruned = window
-                await conn.execute("DELETE FROM rate WHERE window_start < %s", (window - 60,))
-            cur = await conn.execute(_ADMIT, {"id": key.id, "window": window})
+            cur = await conn.execute(_ADMIT, params)
             row = await cur.fetchone()
-        if row is None:
-            return c.verdict(None, False, now)
-        return c.verdict(row[:4], row[4] is not None, now)
+            if row is None:
+                return c.verdict(None, False, now)
+            counted = row[4] is not None
+            if counted or row[0] is None or c.refusal(row[:4]) is not None:
+                return c.verdict(row[:4], counted, now)
+            # refused for its rate: when does the window have room again?
+            cur = await conn.execute("SELECT admitted FROM rate WHERE key_id = %s", (key.id,))
+            found = await cur.fetchone()
+        return c.verdict(row[:4], False, now, found[0] if found else ())
 
     async def record(self, row: UsageRow) -> None:
         params = c.usage_params(row)

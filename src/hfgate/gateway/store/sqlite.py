@@ -20,6 +20,7 @@ IMMEDIATE), so waiting never ends in a deadlock error.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 import time
@@ -36,16 +37,28 @@ from .migrations import steps, too_new, version_table
 BUSY_TIMEOUT_MS = 5000
 
 _ADMIT_READ = f"SELECT {c.ADMIT_COLUMNS} FROM keys WHERE id = ?"
-# Counts the request only while the key is live, within budget and under its rpm: the
-# statement is atomic, so two processes never both take the last slot.
+# Counts the request only while the key is live, within budget and under its rpm in the last
+# 60 seconds: the statement is atomic, so two processes never both take the last slot. Only the
+# rpm latest admissions are kept, which answers "fewer than rpm since t?" exactly for any t, so
+# replicas whose clocks differ a little never undo each other's counts.
 _ADMIT_COUNT = """
-    INSERT INTO rate (key_id, window_start, count)
-    SELECT id, ?, 1 FROM keys
-    WHERE id = ? AND revoked_at IS NULL AND rpm >= 1
+    INSERT INTO rate (key_id, admitted)
+    SELECT id, json_array(:now) FROM keys
+    WHERE id = :id AND revoked_at IS NULL AND rpm >= 1
         AND (budget_usd IS NULL OR spent_usd < budget_usd)
-    ON CONFLICT (key_id, window_start) DO UPDATE SET count = count + 1
-    WHERE count < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
-    RETURNING count"""
+    ON CONFLICT (key_id) DO UPDATE SET admitted = (
+        SELECT json_group_array(value) FROM (
+            SELECT value FROM (
+                SELECT value FROM json_each(rate.admitted) ORDER BY value DESC
+                LIMIT (SELECT rpm FROM keys WHERE id = :id) - 1
+            )
+            UNION ALL SELECT :now
+        )
+    )
+    WHERE (SELECT count(*) FROM json_each(rate.admitted) WHERE value > :since)
+        < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
+    RETURNING 1"""
+_ADMITTED = "SELECT admitted FROM rate WHERE key_id = ?"
 _INSERT_KEY = (
     f"INSERT INTO keys ({', '.join(c.KEY_COLUMNS)}) VALUES ({', '.join('?' * len(c.KEY_COLUMNS))})"
 )
@@ -129,7 +142,6 @@ class SqliteStore:
                 raise ConfigError(f"cannot migrate the gateway database {str(path)!r}: {e}") from e
             raise
         self._lock = threading.Lock()
-        self._pruned = 0
 
     async def create_key(self, record: KeyRecord) -> None:
         params = c.key_params(record)
@@ -158,16 +170,17 @@ class SqliteStore:
         return False
 
     async def admit(self, key: KeyRecord, now: float) -> Admission:
-        window = c.window_of(now)
+        params = {"id": key.id, "now": now, "since": now - c.WINDOW}
         with self._lock:
-            self._prune(window)
             row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
             if c.refusal(row) is not None or row[0] is None:
                 return c.verdict(row, False, now)
-            counted = self._db.execute(_ADMIT_COUNT, (window, key.id)).fetchone() is not None
-            if not counted:  # refused: read again, the key may have changed since
-                row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
-        return c.verdict(row, counted, now)
+            if self._db.execute(_ADMIT_COUNT, params).fetchone() is not None:
+                return c.verdict(row, True, now)
+            # refused: read again, the key may have changed since
+            row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
+            found = self._db.execute(_ADMITTED, (key.id,)).fetchone()
+        return c.verdict(row, False, now, json.loads(found[0]) if found else ())
 
     async def record(self, row: UsageRow) -> None:
         params = c.usage_params(row)
@@ -195,13 +208,6 @@ class SqliteStore:
     async def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def _prune(self, window: int) -> None:
-        """Drop the windows before the previous minute, once a minute (the previous one stays,
-        so a replica whose clock lags a little does not find its window gone)."""
-        if window > self._pruned:
-            self._pruned = window
-            self._db.execute("DELETE FROM rate WHERE window_start < ?", (window - 60,))
 
 
 def _duplicate(record: KeyRecord) -> str:
