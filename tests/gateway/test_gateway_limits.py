@@ -83,7 +83,7 @@ def test_budget(gateway: Gateway, upstream: RouterEmulator) -> None:
     with pytest.raises(openai.APIStatusError) as caught:
         client.chat.completions.create(model=MODEL, messages=ASK)
     assert caught.value.status_code == 402
-    assert "Budget of this key used up" in caught.value.message
+    assert "used up: $0.6300 spent of $0.5000." in caught.value.message  # one precision
     assert caught.value.body["code"] == "budget_exceeded"  # type: ignore[index]
     with pytest.raises(anthropic.APIStatusError) as refused:
         gateway.anthropic(key).messages.create(model=MODEL, max_tokens=5, messages=ASK)  # type: ignore[arg-type]

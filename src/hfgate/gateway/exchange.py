@@ -190,7 +190,7 @@ class Exchanges:
             raise GatewayError(
                 402,
                 f"Budget of this key used up: ${admission.spent_usd:.4f} spent of "
-                f"${caller.key.budget_usd:.2f}. Ask the gateway's operator for a new key.",
+                f"${caller.key.budget_usd:.4f}. Ask the gateway's operator for a new key.",
                 code="budget_exceeded",
                 headers={"x-should-retry": "false"},
             )
