@@ -76,11 +76,22 @@ class PgCluster:
         if done.returncode:
             raise RuntimeError(f"{tool} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
-    def start(self) -> PgCluster:
-        options = (
+    @property
+    def _options(self) -> str:
+        return (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} -c fsync=off "
             "-c max_connections=200"
         )
+
+    def restart(self) -> None:
+        """Stop the server as a crash would (-m immediate) and start it again: every
+        connection a client holds is now dead, and the client does not know yet."""
+        log = str(self.root / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-w", "-o", self._options, "start")
+
+    def start(self) -> PgCluster:
+        options = self._options
         log = self.root / "log"
         try:
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from gateway_harness import MASTER, GatewayProcess, usage_rows
+from pg_cluster import PgCluster
 
 from hfgate.testing import Reply, RouterEmulator
 
@@ -48,18 +49,11 @@ def call(url: str, key: str) -> int:
     return answer.status_code
 
 
-def fresh_minute() -> None:
-    """Rate windows are calendar minutes: start a burst well inside one."""
-    if time.time() % 60 > 50:
-        time.sleep(61 - time.time() % 60)
-
-
 def test_two_replicas_share_one_rate_limit(
     replicas: tuple[GatewayProcess, GatewayProcess],
 ) -> None:
     first, second = replicas
     key = new_key(first.url, rpm=10)
-    fresh_minute()
     urls = [first.url, second.url] * 15
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda url: call(url, key), urls))
@@ -127,3 +121,27 @@ def test_kill_9_loses_no_completed_request(
     assert len(completed) >= 150
     missing = set(completed) - recorded
     assert not missing, f"{len(missing)} completed requests have no usage row"
+
+
+def test_replicas_survive_a_postgres_restart_without_a_failed_request(
+    upstream: RouterEmulator, write_models: object, tmp_path: Path
+) -> None:
+    """Two replicas with warm pools; the database crashes and comes back while they are idle.
+    Every later request is answered, and /health says ok at once."""
+    cluster = PgCluster().start()
+    pair = [GatewayProcess(cluster.url, {}, tmp_path / f"gateway-{i}.log") for i in (1, 2)]
+    try:
+        for process in pair:
+            process.start()
+        key = new_key(pair[0].url, rpm=1000)
+        with ThreadPoolExecutor(8) as pool:  # several pooled connections per replica
+            assert set(pool.map(lambda url: call(url, key), [p.url for p in pair] * 8)) == {200}
+        cluster.restart()
+        time.sleep(1)  # idle for a while after the restart
+        health = [httpx.get(f"{p.url}/health", timeout=10).json()["status"] for p in pair]
+        statuses = [call(p.url, key) for p in pair for _ in range(10)]
+        assert (health, statuses) == (["ok", "ok"], [200] * 20)
+    finally:
+        for process in pair:
+            process.stop()
+        cluster.stop()

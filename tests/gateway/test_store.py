@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_cluster import PgCluster
 
 from hfgate.errors import ConfigError
 from hfgate.gateway.store import (
@@ -22,6 +23,7 @@ from hfgate.gateway.store import (
     open_store,
 )
 from hfgate.gateway.store.migrations import MIGRATIONS
+from hfgate.gateway.store.postgres import PostgresStore
 
 pytestmark = pytest.mark.anyio
 
@@ -295,6 +297,31 @@ async def test_processes_opening_at_once_migrate_once(store_url: str) -> None:
     run_together(4, store_url, "open", "-", "0", "0")
     versions = query(store_url, "SELECT version FROM schema_version")
     assert sorted(versions) == [(v,) for v in range(1, len(MIGRATIONS) + 1)]
+
+
+async def test_a_postgres_restart_costs_no_request() -> None:
+    """The database restarts while a replica's pool holds several idle connections, all dead
+    now: the next requests, however many and however late, all succeed."""
+    cluster = PgCluster().start()
+    try:
+        store = await PostgresStore.open(cluster.url, min_size=4, max_size=8)
+        try:
+            k = key(rpm=1000)
+            await store.create_key(k)
+            await asyncio.gather(*(store.admit(k, MINUTE) for _ in range(16)))  # fill the pool
+            cluster.restart()
+            outcomes = []
+            for i in range(12):
+                try:
+                    outcomes.append((await store.admit(k, MINUTE + 1 + i)).ok)
+                except Exception as exc:  # noqa: BLE001 - counted, then reported
+                    outcomes.append(repr(exc))
+            assert outcomes == [True] * 12
+            assert await store.get_key(k.id) is not None  # what /health asks
+        finally:
+            await store.close()
+    finally:
+        cluster.stop()
 
 
 # --- open_store: URLs and errors --------------------------------------------------------------

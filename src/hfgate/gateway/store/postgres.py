@@ -13,7 +13,8 @@ would cost a multixact per request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from hfgate.errors import ConfigError
 
@@ -21,9 +22,17 @@ from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal
 from . import _common as c
 from .migrations import steps, too_new, version_table
 
-if TYPE_CHECKING:
+try:  # imported only for a postgresql:// URL
+    import psycopg
     from psycopg import AsyncConnection
     from psycopg_pool import AsyncConnectionPool
+except ImportError as e:
+    raise ConfigError(
+        "a postgresql:// database needs the psycopg driver: pip install 'hfgate[postgres]'"
+    ) from e
+
+T = TypeVar("T")
+Work = Callable[[AsyncConnection[Any]], Awaitable[T]]
 
 MIGRATION_LOCK = 0x6866676174650001
 """pg_advisory_xact_lock key taken by `migrate` ("hfgate" + 1), so replicas migrate one by one."""
@@ -93,13 +102,6 @@ class PostgresStore:
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
         """Connect once to migrate (a failure then reads as libpq's own message, not a pool
         timeout), then open the pool."""
-        try:
-            import psycopg
-            from psycopg_pool import AsyncConnectionPool
-        except ImportError as e:
-            raise ConfigError(
-                "a postgresql:// database needs the psycopg driver: pip install 'hfgate[postgres]'"
-            ) from e
         pool: AsyncConnectionPool[Any] | None = None
         try:
             conn = await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=10)
@@ -110,7 +112,10 @@ class PostgresStore:
                 min_size=min_size,
                 max_size=max_size,
                 open=False,
-                kwargs={"autocommit": True},
+                kwargs={"autocommit": True, "connect_timeout": 5},
+                # a request waits at most this for a connection: with the database down, the
+                # client gets its 503 (and /health its answer) in seconds, not the default 30
+                timeout=5.0,
                 name="hfgate-gateway",
             )
             await pool.open(wait=True, timeout=10)
@@ -123,33 +128,54 @@ class PostgresStore:
             raise ConfigError(message) from None
         return cls(pool)
 
-    async def create_key(self, record: KeyRecord) -> None:
-        from psycopg.errors import UniqueViolation
-
-        params = c.key_params(record)
+    async def _run(self, work: Work[T]) -> T:
+        """`work` on a pooled connection. A connection found broken (the database restarted
+        since it was last used) fails before its statement ran: the pool then drops every
+        idle connection the restart broke, and the work runs once more on a fresh one, so a
+        restart costs no request."""
+        used: list[AsyncConnection[Any]] = []
         try:
             async with self._pool.connection() as conn:
-                await conn.execute(_INSERT_KEY, params)
-        except UniqueViolation as e:
+                used.append(conn)
+                return await work(conn)
+        except psycopg.OperationalError:
+            if not used or not used[0].broken:
+                raise
+        await self._pool.check()
+        async with self._pool.connection() as conn:
+            return await work(conn)
+
+    async def create_key(self, record: KeyRecord) -> None:
+        params = c.key_params(record)
+
+        async def insert(conn: AsyncConnection[Any]) -> None:
+            await conn.execute(_INSERT_KEY, params)
+
+        try:
+            await self._run(insert)
+        except psycopg.errors.UniqueViolation as e:
             raise ConfigError(
                 f"a key with id {record.id!r} or a live key named {record.name!r} already exists "
                 "(revoke the old key first, or choose another name)"
             ) from e
 
     async def get_key(self, key_id: str) -> KeyRecord | None:
-        async with self._pool.connection() as conn:
+        async def select(conn: AsyncConnection[Any]) -> Any:
             cur = await conn.execute(f"{_SELECT_KEY} WHERE id = %s", (key_id,))
-            row = await cur.fetchone()
+            return await cur.fetchone()
+
+        row = await self._run(select)
         return c.key_record(row) if row else None
 
     async def list_keys(self) -> list[KeyRecord]:
-        async with self._pool.connection() as conn:
+        async def select(conn: AsyncConnection[Any]) -> list[Any]:
             cur = await conn.execute(f"{_SELECT_KEY} ORDER BY created_at DESC, id")
-            rows = await cur.fetchall()
-        return [c.key_record(row) for row in rows]
+            return await cur.fetchall()
+
+        return [c.key_record(row) for row in await self._run(select)]
 
     async def revoke_key(self, key_id_or_name: str, at: float) -> bool:
-        async with self._pool.connection() as conn:
+        async def update(conn: AsyncConnection[Any]) -> bool:
             for column in ("id", "name"):
                 cur = await conn.execute(
                     f"UPDATE keys SET revoked_at = %s WHERE {column} = %s AND revoked_at IS NULL",
@@ -157,11 +183,14 @@ class PostgresStore:
                 )
                 if cur.rowcount:
                     return True
-        return False
+            return False
+
+        return await self._run(update)
 
     async def admit(self, key: KeyRecord, now: float) -> Admission:
         params = {"id": key.id, "now": now, "since": now - c.WINDOW}
-        async with self._pool.connection() as conn:
+
+        async def count(conn: AsyncConnection[Any]) -> Admission:
             cur = await conn.execute(_ADMIT, params)
             row = await cur.fetchone()
             if row is None:
@@ -172,22 +201,29 @@ class PostgresStore:
             # refused for its rate: when does the window have room again?
             cur = await conn.execute("SELECT admitted FROM rate WHERE key_id = %s", (key.id,))
             found = await cur.fetchone()
-        return c.verdict(row[:4], False, now, found[0] if found else ())
+            return c.verdict(row[:4], False, now, found[0] if found else ())
+
+        return await self._run(count)
 
     async def record(self, row: UsageRow) -> None:
         params = c.usage_params(row)
-        async with self._pool.connection() as conn:
+
+        async def insert(conn: AsyncConnection[Any]) -> None:
             if row.key_id is not None and row.cost_usd:
                 await conn.execute(_RECORD_AND_SPEND, (*params, row.cost_usd, row.key_id))
             else:
                 await conn.execute(_INSERT_USAGE, params)
 
+        await self._run(insert)
+
     async def usage(self, by: UsageGroup, since: float | None = None) -> list[UsageTotal]:
         sql = c.usage_query(by, since, "postgres", "%s")
-        async with self._pool.connection() as conn:
+
+        async def report(conn: AsyncConnection[Any]) -> list[Any]:
             cur = await conn.execute(sql, () if since is None else (since,))
-            rows = await cur.fetchall()
-        return c.usage_totals(rows)
+            return await cur.fetchall()
+
+        return c.usage_totals(await self._run(report))
 
     async def close(self) -> None:
         await self._pool.close()
