@@ -1,5 +1,6 @@
 """The Responses dialect, checked against hfgate's own client half
-(`hfgate.formats.responses._wire`) and the openai SDK's types and stream accumulator."""
+(`hfgate.formats.responses`' `build_body`, `parse_response` and `EventAccumulator`) and the
+openai SDK's types and stream accumulator."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from hfgate.formats import RESPONSES as DIALECT
 from hfgate.formats import responses as wire
 from hfgate.formats.base import Inbound, ReplyInfo, RequestError
 from hfgate.formats.error_bodies import openai_error
-from hfgate.formats.responses._dialect import (
+from hfgate.formats.responses import (
     EventRenderer,
     parse_request,
     render_error,

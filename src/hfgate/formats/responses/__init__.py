@@ -1,20 +1,12 @@
-"""OpenAI Responses (`/responses`), both directions: `_wire` speaks it as a client,
-`_dialect` serves it as the gateway's ingress."""
+"""OpenAI Responses (`/responses`), both directions: the client speaks it to an upstream, the
+gateway serves it to clients. `vocabulary` holds the words both sides share (incomplete
+reasons, usage, tool choice, reasoning); `content` (input items), `request`, `items` (output
+items), `reply` and `stream` each render and parse their part of the exchange."""
 
-from hfgate.formats.responses._dialect import (
-    EventRenderer,
-    parse_request,
-    render_error,
-    render_response,
-)
-from hfgate.formats.responses._wire import (
-    PATH,
-    EventAccumulator,
-    build_body,
-    parse_response,
-    parse_usage,
-    reasoning_text,
-)
+from hfgate.formats.responses.reply import parse_response, render_error, render_response
+from hfgate.formats.responses.request import build_body, parse_request
+from hfgate.formats.responses.stream import EventAccumulator, EventRenderer
+from hfgate.formats.responses.vocabulary import PATH, parse_usage, reasoning_text
 
 __all__ = [
     "EventAccumulator",
