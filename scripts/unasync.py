@@ -49,6 +49,7 @@ WORDS = {
     "async_local_backend": "local_backend",
     "async_transport": "sync_transport",
     "asynccontextmanager": "contextmanager",
+    "awithin": "within",
     "enter_async_context": "enter_context",
     "run_tool_async": "run_tool_sync",
 }

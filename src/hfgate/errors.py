@@ -5,7 +5,9 @@
     │   ├── InvalidModelError ..... a model id that cannot be routed
     │   └── MissingKeyError ....... no API key found (the message lists where we looked)
     ├── APIConnectionError ........ the server could not be reached, or hung up mid-answer
-    │   └── APITimeoutError
+    │   ├── APITimeoutError
+    │   ├── MalformedResponseError  an answer the API does not allow (`field`, `found`)
+    │   └── IncompleteStreamError . a stream that ended before its end (`partial_text`, `usage`)
     ├── APIStatusError ............ the server answered with an error status
     │   ├── BadRequestError ....... 400, 422
     │   ├── AuthenticationError ... 401
@@ -138,6 +140,37 @@ class APIConnectionError(HfgateError):
 
 class APITimeoutError(APIConnectionError):
     pass
+
+
+class MalformedResponseError(APIConnectionError):
+    """The server answered in a shape its API does not allow: `field` is where (a dotted
+    path such as `choices.0.message.content`), `found` a short, redacted view of what was
+    there. A server or provider bug: retrying, or another provider, is the fix."""
+
+    def __init__(
+        self, message: str, *, provider: str | None = None, field: str = "", found: str = ""
+    ) -> None:
+        self.field = field
+        self.found = found
+        super().__init__(message, provider=provider)
+
+
+class IncompleteStreamError(APIConnectionError):
+    """A stream that stopped before its API's end (no finish reason, no terminator), or
+    whose bytes could not be decoded. What had arrived is kept: `partial_text` and `usage`
+    (None when none was reported)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        partial_text: str = "",
+        usage: Any = None,
+    ) -> None:
+        self.partial_text = partial_text
+        self.usage = usage
+        super().__init__(message, provider=provider)
 
 
 class OutputError(HfgateError):

@@ -176,7 +176,8 @@ def test_models_list_in_anthropic_format(gateway: Gateway, claude: str) -> None:
     ("reply", "error", "status"),
     [
         (Reply.error_string(429, "Slow down", retry_after=3), anthropic.RateLimitError, 429),
-        (Reply.error_string(500, "Provider exploded"), anthropic.InternalServerError, 500),
+        # an upstream 500 is a 502: a gateway 500 would blame the gateway
+        (Reply.error_string(500, "Provider exploded"), anthropic.InternalServerError, 502),
         (Reply.error_string(401, "Invalid token"), anthropic.InternalServerError, 502),
     ],
 )

@@ -243,7 +243,8 @@ def test_models_list_shows_what_the_key_may_use(
     ("reply", "error", "status"),
     [
         (Reply.error_string(429, "Too many requests", retry_after=7), openai.RateLimitError, 429),
-        (Reply.error_string(500, "Provider exploded"), openai.InternalServerError, 500),
+        # an upstream 500 is a 502: a gateway 500 would blame the gateway
+        (Reply.error_string(500, "Provider exploded"), openai.InternalServerError, 502),
         (Reply.error_string(503, "Provider overloaded"), openai.InternalServerError, 503),
         (Reply.error_string(401, "Invalid token"), openai.InternalServerError, 502),
         (Reply.model_not_supported(MODEL), openai.NotFoundError, 404),

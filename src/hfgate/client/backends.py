@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Protocol
 
+from hfgate.errors import IncompleteStreamError
 from hfgate.formats import CHAT, Format
+from hfgate.formats.base import Accumulator
+from hfgate.formats.checks import checked_step
 from hfgate.http.endpoint import Endpoint, RetryPolicy
 from hfgate.http.transport import Call, CompleteBody
 from hfgate.inputs.request import ChatRequest
@@ -68,15 +71,32 @@ class HttpBase:
 
 
 def events_from_complete(
-    wire: Format, complete: CompleteBody, meta: ResponseMeta
+    wire: Format, complete: CompleteBody, meta: ResponseMeta, requested_model: str
 ) -> list[StreamEvent]:
     """Events for a server that answered a stream request with one JSON body."""
-    step = wire.parse_response(complete.body, meta)
+    step = checked_step(wire.parse_response(complete.body, meta), requested_model)
     events: list[StreamEvent] = [ReasoningDelta(step.reasoning)] if step.reasoning else []
     if step.text:
         events.append(TextDelta(step.text))
     events.extend(ToolCallEvent(call) for call in step.tool_calls)
     return [*events, StepFinish(step)]
+
+
+def incomplete(acc: Accumulator, endpoint: Endpoint, why: str) -> IncompleteStreamError:
+    """The error for a stream that stopped before its end: what had arrived rides along."""
+    try:
+        _, step = acc.finish()
+        text, usage = step.text, step.usage
+    except Exception:  # noqa: BLE001 - a partial answer that cannot even be folded
+        text, usage = "", None
+    got = f"{len(text)} characters of text" if text else "no text"
+    return IncompleteStreamError(
+        f"The stream from {endpoint.base_url} stopped before its end ({why}) after {got}; "
+        "the connection was probably cut. Retry the request.",
+        provider=endpoint.name,
+        partial_text=text,
+        usage=usage,
+    )
 
 
 def with_model(meta: ResponseMeta, req: ChatRequest) -> ResponseMeta:

@@ -11,13 +11,15 @@ from hfgate.client.backends import (
     BackendItem,
     HttpBase,
     events_from_complete,
+    incomplete,
     with_model,
 )
-from hfgate.errors import StreamError
+from hfgate.errors import APIConnectionError, HfgateError
+from hfgate.formats.checks import checked_event, checked_step
 from hfgate.http.endpoint import Endpoint
-from hfgate.http.errors import redacted
+from hfgate.http.errors import FOREIGN, malformed, redacted
 from hfgate.http.sync_transport import SyncTransport
-from hfgate.http.transport import CompleteBody
+from hfgate.http.transport import DONE, CompleteBody
 from hfgate.inputs.request import ChatRequest
 from hfgate.local import local_backend
 from hfgate.routing.resolve import Route
@@ -25,25 +27,31 @@ from hfgate.types import StepFinish, StepResult
 
 
 class HttpChat(HttpBase):
-    """One request over HTTP in any wire format."""
+    """One request over HTTP in any wire format. Every error leaves through `redacted`, and
+    anything the format's checks let through but could not read is a MalformedResponseError:
+    no foreign exception and no key ever reaches the caller."""
 
     def __init__(self, transport: SyncTransport, endpoint: Endpoint, **kw: Any) -> None:
         super().__init__(endpoint, **kw)
         self.transport = transport
 
     def complete(self, req: ChatRequest) -> StepResult:
-        body, meta = self.transport.post_json(self.call(req, stream=False))
         try:
-            return self.wire.parse_response(body, with_model(meta, req))
-        except StreamError as exc:
+            body, meta = self.transport.post_json(self.call(req, stream=False))
+            return checked_step(self.wire.parse_response(body, with_model(meta, req)), req.model)
+        except HfgateError as exc:
             raise redacted(exc, self.endpoint) from None
+        except FOREIGN as exc:
+            raise redacted(malformed(exc, self.endpoint), self.endpoint) from None
 
     def stream(self, req: ChatRequest) -> Iterator[BackendItem]:
         events = self._stream(req)
         try:
             yield from events
-        except StreamError as exc:
+        except HfgateError as exc:
             raise redacted(exc, self.endpoint) from None
+        except FOREIGN as exc:
+            raise redacted(malformed(exc, self.endpoint), self.endpoint) from None
         finally:
             events.close()  # closes the HTTP stream now, not whenever GC runs
 
@@ -52,17 +60,28 @@ class HttpChat(HttpBase):
             meta = with_model(meta, req)
             yield meta
             acc = self.wire.accumulator(meta)
-            for chunk in chunks:
-                if isinstance(chunk, CompleteBody):
-                    for event in events_from_complete(self.wire, chunk, meta):
-                        yield event
-                    return
-                for event in acc.feed(chunk):
-                    yield event
+            ended = False
+            try:
+                for chunk in chunks:
+                    if chunk is DONE:
+                        ended = True
+                    elif isinstance(chunk, CompleteBody):
+                        for event in events_from_complete(self.wire, chunk, meta, req.model):
+                            yield event
+                        return
+                    else:
+                        for event in acc.feed(chunk):
+                            yield checked_event(event)
+            except APIConnectionError as exc:
+                if type(exc) is not APIConnectionError:  # a timeout, a malformed event
+                    raise
+                raise incomplete(acc, self.endpoint, exc.message) from None
+        if not (ended or acc.finished):
+            raise incomplete(acc, self.endpoint, "no finish reason, no terminator")
         events, step = acc.finish()
         for event in events:
-            yield event
-        yield StepFinish(step)
+            yield checked_event(event)
+        yield StepFinish(checked_step(step, req.model))
 
 
 def backend_for(route: Route, transport: Callable[[], SyncTransport], **http: Any) -> Backend:

@@ -30,6 +30,19 @@ def as_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+MAX_TOKENS_COUNT = 10**12
+"""Above this a token count is not a count but a server bug (10^12 tokens would cost
+millions); it is read as unknown, never carried into prices, metrics or a database."""
+
+
+def token_count(value: Any) -> int | None:
+    """A token count from a server: a non-negative integer up to `MAX_TOKENS_COUNT`, else
+    None (unknown). Negative, fractional or absurd counts crashed pricing and SQLite before."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TOKENS_COUNT:
+        return value
+    return None
+
+
 def tool_choice_mode(choice: ToolChoice) -> tuple[str, str | None] | None:
     """("auto" | "none" | "required" | "tool", tool name) from any spelling users write: a
     mode, a tool name, or an OpenAI chat, OpenAI Responses or Anthropic dict. None when the

@@ -104,6 +104,12 @@ class Accumulator(Protocol):
 
     def finish(self) -> tuple[list[StreamEvent], StepResult]: ...
 
+    @property
+    def finished(self) -> bool:
+        """Whether the format's own end arrived (a finish reason, `message_stop`, a terminal
+        `response.*` event): a stream that stops short of it was cut, not completed."""
+        ...
+
 
 class BuildBody(Protocol):
     def __call__(self, req: ChatRequest, *, stream: bool) -> dict[str, Any]: ...

@@ -12,8 +12,9 @@ from starlette.responses import JSONResponse, Response
 
 from hfgate.formats.base import RequestError
 from hfgate.gateway.auth import Authenticator
+from hfgate.gateway.body import read_json
 from hfgate.gateway.errors import GatewayError
-from hfgate.gateway.exchange import error_response, read_json
+from hfgate.gateway.exchange import error_response
 from hfgate.gateway.keys import key_json, make_key
 from hfgate.gateway.store import Store
 

@@ -12,7 +12,9 @@ the client gets a plain sentence. The mapping, in one function (`classify`):
     SettingsError ..................... 500, not retried: a broken settings entry
     ConfigError ....................... 400 (a model that cannot take this request)
     upstream 401/402/403 .............. 502, not retried: the gateway's own key or credit
+    upstream 500 ...................... 502 (a gateway's 500 would blame the gateway)
     other upstream statuses ........... passed through, with the upstream's message
+    malformed or cut-short answer ..... 502, in plain words (the details go to the log)
     connection error / timeout ........ 502 / 504
     error inside a 200 answer ......... by its code: 400, 429, 503, else 502
     the gateway's database failing .... 503
@@ -30,7 +32,9 @@ from hfgate.errors import (
     APIStatusError,
     APITimeoutError,
     ConfigError,
+    IncompleteStreamError,
     InvalidModelError,
+    MalformedResponseError,
     MissingKeyError,
     NotFoundError,
     StreamError,
@@ -111,6 +115,12 @@ def classify(exc: BaseException, model: str = "") -> Failure:
     if isinstance(exc, StreamError):
         status = _STREAM_STATUS.get(exc.code or "", 502)
         return Failure(status, exc.message, name, exc.code)
+    if isinstance(exc, MalformedResponseError):
+        log.warning("upstream of %r sent a malformed answer: %s", model, exc.message)
+        return Failure(502, f"The upstream of {model!r} sent a malformed answer.", name)
+    if isinstance(exc, IncompleteStreamError):
+        log.warning("upstream of %r stopped mid-answer: %s", model, exc.message)
+        return Failure(502, f"The upstream of {model!r} stopped in the middle of its answer.", name)
     if isinstance(exc, APITimeoutError):
         log.warning("upstream timeout for %r: %s", model, exc.message)
         return Failure(504, f"The upstream of {model!r} timed out.", name)
@@ -133,6 +143,8 @@ def _upstream(exc: APIStatusError) -> Failure:
         headers["retry-after"] = str(max(1, round(exc.retry_after)))
     if exc.request_id:
         headers["x-upstream-request-id"] = exc.request_id
+    if status == 500:  # the upstream's fault, not the gateway's: a 500 would say otherwise
+        status = 502
     if status in (401, 402, 403):  # about the gateway's key or credit, not the client's
         log.error("upstream %s refused the gateway (%s): %s", exc.provider, status, exc.message)
         who = f" ({exc.provider})" if exc.provider else ""

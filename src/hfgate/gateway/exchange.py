@@ -16,17 +16,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from hfgate.formats.base import Format, Inbound, ReplyInfo, RequestError, StreamRenderer
+from hfgate.formats.base import Format, Inbound, ReplyInfo, StreamRenderer
 from hfgate.formats.error_bodies import anthropic_error, openai_error
 from hfgate.gateway.auth import Authenticator, Caller
+from hfgate.gateway.body import read_json
 from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, Upstreams, aclose
+from hfgate.http.auth import redact
 from hfgate.inputs.request import ChatRequest
 from hfgate.routing.cost import price_result
 from hfgate.types import (
@@ -152,11 +154,14 @@ class Exchanges:
                 return await self._stream(ticket, dialect, inbound, candidates)
             candidate, step = await self.upstreams.complete(candidates, inbound, dialect.name)
             body = dialect.render_response(step, _info(ticket, candidate))
-            # No row, no answer: a complete answer always has its usage row.
+            headers = _served_headers(ticket, candidate, step.meta)
+            answer = _json(body, 200, headers, candidate.secrets)
+            # No row, no answer: a complete answer always has its usage row, and the row is
+            # written once the answer exists, so its status is the one the client gets.
             await self._record(ticket.row(200, candidate=candidate, step=step), ticket)
         except Exception as exc:  # noqa: BLE001 - every failure is answered in the client's API
             return await self._failed(ticket, dialect, exc)
-        return _json(body, 200, _served_headers(ticket, candidate, step.meta))
+        return answer
 
     def _candidates(self, caller: Caller, model: str) -> list[Candidate]:
         if caller.key is not None and not allows(caller.key.models, model):
@@ -217,6 +222,7 @@ class Exchanges:
     ) -> AsyncIterator[str]:
         recorded = False
         step: StepResult | None = None
+        secrets = candidate.secrets
         try:
             yield "".join(renderer.start())
             async with aclosing(events):
@@ -227,12 +233,12 @@ class Exchanges:
                         cut.count(event)
                     frames = renderer.event(event)
                     if frames:
-                        yield "".join(frames)
+                        yield _sent(frames, secrets)
             row = ticket.row(200, candidate=candidate, step=step)
             with anyio.CancelScope(shield=True):  # a hang-up now must not lose the row
                 await self._record(row, ticket)
             recorded = True
-            yield "".join(renderer.finish())
+            yield _sent(renderer.finish(), secrets)
         except Exception as exc:  # noqa: BLE001 - mid-stream: the client's API's error frame
             failure = classify(exc, ticket.model)
             if not recorded:
@@ -241,7 +247,7 @@ class Exchanges:
                     failure.status, candidate=candidate, error=failure.error, estimate=cut.step()
                 )
                 await self._record_quietly(row, ticket)
-            yield "".join(renderer.error(failure.status, failure.message, failure.code))
+            yield _sent(renderer.error(failure.status, failure.message, failure.code), secrets)
         finally:
             if not recorded:  # the client hung up: the upstream call is already cancelled
                 row = ticket.row(
@@ -305,47 +311,6 @@ class _CutShort:
         return StepResult("", None, (), "other", None, usage, self.meta)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, refusing a wrong content type, a body over `limit` bytes (before
-    reading it when Content-Length says so) and malformed JSON, each with its own status."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
-        raise RequestError(
-            f"Content-Type must be application/json, not {kind or 'missing'!r}.", status=415
-        )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        raise RequestError("The client disconnected while sending its request.") from exc
-    try:
-        return json.loads(b"".join(chunks), parse_constant=_not_json)
-    except RecursionError as exc:
-        raise RequestError("The body nests too deeply to be a request.") from exc
-    except ValueError as exc:
-        raise RequestError(f"The body is not valid JSON: {exc}.") from exc
-
-
-def _not_json(constant: str) -> Any:
-    """Python's json reads NaN and Infinity; JSON has neither, and no API takes them."""
-    raise ValueError(f"{constant} is not a JSON value")
-
-
-def _too_large(limit: int) -> RequestError:
-    return RequestError(
-        f"The request body is larger than this gateway accepts ({limit // 1024} KiB).",
-        status=413,
-    )
-
-
 def _info(ticket: Ticket, candidate: Candidate, include_usage: bool = True) -> ReplyInfo:
     return ReplyInfo(ticket.request_id, candidate.name, int(ticket.started), include_usage)
 
@@ -379,9 +344,17 @@ def error_response(exc: Exception, anthropic_client: bool = False) -> Response:
     return _json(body, failure.status, failure.headers)
 
 
-def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(content, status, headers, media_type="application/json")
+def _sent(frames: list[str], secrets: tuple[str, ...]) -> str:
+    """Frames as sent: the upstream's own credentials taken out, should it have echoed them."""
+    text = "".join(frames)
+    return redact(text, secrets) if secrets else text
+
+
+def _json(
+    body: Any, status: int, headers: dict[str, str], secrets: tuple[str, ...] = ()
+) -> Response:
+    text = redact(json.dumps(body, separators=(",", ":"), ensure_ascii=False), secrets)
+    return Response(text.encode(), status, headers, media_type="application/json")
 
 
 class ClosingStream(StreamingResponse):

@@ -8,24 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
+from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
+from aiohttp.http_exceptions import HttpProcessingError
 from httpx_aiohttp import AiohttpTransport
 
 _MAX_CONNECTIONS = 1000
 """A gateway holds a connection per streaming client: far more than a library's 100."""
 
 
+_BROKEN = (aiohttp.ClientError, HttpProcessingError)
+"""What aiohttp raises for an answer it cannot parse (a garbage status line, bad chunking)
+or a connection that broke, and httpx-aiohttp leaves unmapped."""
+
+
 class _Transport(AiohttpTransport):
     """httpx-aiohttp reports every aiohttp connection error as `ConnectTimeout`; a refused or
-    dropped connection is not a timeout (the gateway answers 502, not 504). And aiohttp raises
+    dropped connection is not a timeout (the gateway answers 502, not 504). aiohttp raises
     ValueError for a request it will not send (credentials in the URL and an Authorization
-    header), which httpx would have tried: both are connection errors here."""
+    header), which httpx would have tried: both are connection errors here. And what aiohttp
+    raises for a malformed answer, before or while reading its body, is httpx's
+    `RemoteProtocolError`, as httpx's own pool would say."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
-            return await super().handle_async_request(request)
+            response = await super().handle_async_request(request)
         except ValueError as exc:
             raise httpx.ConnectError(f"request not sent: {exc}", request=request) from exc
         except httpx.ConnectTimeout as exc:
@@ -35,6 +44,30 @@ class _Transport(AiohttpTransport):
             ):
                 raise httpx.ConnectError(str(exc), request=request) from cause
             raise
+        except _BROKEN as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _Mapped(response.stream, request)
+        return response
+
+
+class _Mapped(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream, request: httpx.Request) -> None:
+        self._stream = stream
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._stream:
+                yield chunk
+        except _BROKEN as exc:
+            raise httpx.RemoteProtocolError(str(exc), request=self._request) from exc
+
+    async def aclose(self) -> None:
+        try:
+            await self._stream.aclose()
+        except _BROKEN:
+            pass
 
 
 def upstream_client() -> httpx.AsyncClient:

@@ -35,6 +35,12 @@ class Candidate:
     route: Route
 
     @property
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials this candidate's upstream is sent, kept out of what its client
+        gets even when the upstream echoes them in an answer."""
+        return self.route.endpoint.secrets() if self.route.endpoint is not None else ()
+
+    @property
     def provider(self) -> str | None:
         """Who answers when the server does not say: the endpoint's name, or `local`."""
         if self.route.endpoint is None:

@@ -8,15 +8,17 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError, aconnect_sse
+from httpx_sse import EventSource, aconnect_sse
 
-from hfgate.http._faces import adrain, asleep
+from hfgate.http._faces import adrain, asleep, awithin
 from hfgate.http.endpoint import Endpoint
 from hfgate.http.errors import connection_error, json_body, mid_stream_error
 from hfgate.http.transport import (
     DONE,
     DRAIN_SECONDS,
     FAILURES,
+    SSE_ENCODING,
+    STREAM_FAILURES,
     Attempts,
     Call,
     Chunk,
@@ -40,10 +42,13 @@ class AsyncTransport:
         await self.http.aclose()
 
     async def post_json(self, call: Call) -> tuple[Any, ResponseMeta]:
+        """One JSON answer; `call.timeout` bounds each try as a whole, trickled bytes too."""
         attempts = Attempts(call)
         while True:
             try:
-                response = await self.http.request(**attempts.request())
+                response = await awithin(
+                    call.timeout, lambda: self.http.request(**attempts.request())
+                )
                 meta = checked(response, call.endpoint)
                 return json_body(response, call.endpoint), meta
             except FAILURES as exc:
@@ -51,16 +56,23 @@ class AsyncTransport:
 
     @asynccontextmanager
     async def stream(self, call: Call) -> AsyncIterator[tuple[ResponseMeta, AsyncIterator[Chunk]]]:
-        """Open a stream (retrying only until it has started) and yield its decoded events."""
+        """Open a stream (retrying only until it has started) and yield its decoded events.
+        `call.timeout` bounds connecting and the wait for the headers (an error's body too),
+        and then each silence between bytes: keep-alive comments keep a long stream alive."""
         attempts = Attempts(call)
         while True:
             async with AsyncExitStack() as stack:
-                try:
+
+                async def opened() -> EventSource:
                     source = await stack.enter_async_context(
                         aconnect_sse(self.http, **attempts.request())
                     )
                     if source.response.status_code >= 400:
                         await source.response.aread()
+                    return source
+
+                try:
+                    source = await awithin(call.timeout, opened)
                     meta = checked(source.response, call.endpoint)
                 except FAILURES as exc:
                     await stack.aclose()
@@ -81,7 +93,8 @@ class AsyncTransport:
 
 
 async def _events(source: EventSource, endpoint: Endpoint) -> AsyncIterator[Chunk]:
-    """Decoded payloads; failures in the middle of a stream are translated, never retried.
+    """Decoded payloads, then `DONE` if the server sent `[DONE]` (the caller tells a stream
+    that ended from one that was cut); failures in the middle are translated, never retried.
     After `[DONE]` the body is read to its end (briefly), so the connection goes back to the
     pool: an unread body closes it, and the next stream pays a new TCP and TLS handshake."""
     try:
@@ -89,13 +102,15 @@ async def _events(source: EventSource, endpoint: Endpoint) -> AsyncIterator[Chun
             await source.response.aread()
             yield complete_body(source.response)
             return
+        source.response.encoding = SSE_ENCODING
         events = source.aiter_sse()
         async for sse in events:
             payload = decode_event(sse)
             if payload is DONE:
+                yield DONE
                 await adrain(events, DRAIN_SECONDS)
                 return
             if payload is not None:
                 yield payload
-    except (httpx.HTTPError, SSEError, ValueError) as exc:
-        raise mid_stream_error(exc, endpoint) from exc
+    except STREAM_FAILURES as exc:
+        raise mid_stream_error(exc, endpoint) from None

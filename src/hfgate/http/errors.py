@@ -7,11 +7,13 @@ three spellings, and httpx's exceptions; the key is redacted from anything a ser
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from httpx_sse import SSEError
@@ -20,9 +22,11 @@ from hfgate.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    StreamError,
+    HfgateError,
+    MalformedResponseError,
     error_class_for,
 )
+from hfgate.formats.checks import Malformed
 from hfgate.http.auth import redact
 from hfgate.http.endpoint import Endpoint
 from hfgate.types import ResponseMeta
@@ -104,22 +108,29 @@ def retry_after(headers: httpx.Headers) -> float | None:
     """Seconds from `retry-after-ms`, or `Retry-After` as seconds or an HTTP date."""
     millis = headers.get("retry-after-ms")
     if millis:
-        try:
-            return max(float(millis) / 1000, 0.0)
-        except ValueError:
-            pass
+        seconds = _seconds(millis, 1000)
+        if seconds is not None:
+            return seconds
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(value, 1)
+    if seconds is not None:
+        return seconds
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _seconds(text: str, per_second: int) -> float | None:
+    """A finite, non-negative wait from a header value; None for "nan", "inf" or words."""
+    try:
+        value = float(text) / per_second
+    except ValueError:
+        return None
+    return max(value, 0.0) if math.isfinite(value) else None
 
 
 def connection_error(exc: httpx.HTTPError, endpoint: Endpoint) -> APIConnectionError:
@@ -136,34 +147,74 @@ def mid_stream_error(exc: Exception, endpoint: Endpoint) -> APIConnectionError:
     if isinstance(exc, httpx.HTTPError):
         return connection_error(exc, endpoint)
     what = "Malformed event stream" if isinstance(exc, SSEError) else "Invalid JSON in stream"
-    return APIConnectionError(f"{what} from {endpoint.base_url}: {exc}", provider=endpoint.name)
+    detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    return MalformedResponseError(
+        f"{what} from {endpoint.base_url}: {detail}", provider=endpoint.name, found=detail[:200]
+    )
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def loads(data: str | bytes) -> Any:
+    """JSON from a server, as JSON defines it: no NaN or Infinity, no number that overflows
+    to one (they would go on as invalid JSON, or crash arithmetic downstream)."""
+    return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
 
 
 def json_body(response: httpx.Response, endpoint: Endpoint) -> Any:
     try:
-        return json.loads(response.content)
-    except ValueError as exc:
-        raise APIConnectionError(
-            f"{endpoint.base_url} answered {response.status_code} with a body that is not JSON: "
-            f"{response.text[:200]!r}",
+        return loads(response.content)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedResponseError(
+            f"{endpoint.base_url} answered {response.status_code} with a body that is not JSON "
+            f"({type(exc).__name__}): {response.text[:200]!r}",
             provider=endpoint.name,
-        ) from exc
+            field="body",
+            found=response.text[:200],
+        ) from None
 
 
-# --- async face: the same, awaiting ----------------------------------------------------------
+E = TypeVar("E", bound=HfgateError)
 
 
-def redacted(exc: StreamError, endpoint: Endpoint) -> StreamError:
-    """An error a server reported inside a 200 answer, with this endpoint's credentials
-    removed from its message and body (the wire modules that parse it know no keys)."""
+def redacted(exc: E, endpoint: Endpoint) -> E:
+    """The error with this endpoint's credentials taken out of every string it carries
+    (message, code, body, found, ...): the one redaction step every error leaving the HTTP
+    layer passes, since servers echo what they were sent and the wire modules know no keys."""
     secrets = endpoint.secrets()
     if not secrets:
         return exc
-    return StreamError(
-        redact(exc.message, secrets),
-        provider=exc.provider,
-        request_id=exc.request_id,
-        code=exc.code,
-        body=_redacted_body(exc.body, secrets) if exc.body is not None else None,
-        hf=exc.hf,
+    clean = copy.copy(exc)
+    for name, value in vars(exc).items():
+        setattr(clean, name, _redacted_body(value, secrets))
+    clean.args = tuple(_redacted_body(arg, secrets) for arg in exc.args)
+    return clean
+
+
+FOREIGN = (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError)
+"""What parsing a shape the code did not expect raises; never let out as such."""
+
+
+def malformed(exc: Exception, endpoint: Endpoint) -> MalformedResponseError:
+    """The typed error for an answer a format could not read, or read into a value of the
+    wrong type (`Malformed` names the field)."""
+    if isinstance(exc, Malformed):
+        field, detail = exc.field, str(exc)
+    else:
+        field, detail = "", "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    return MalformedResponseError(
+        f"{endpoint.base_url} sent an answer its API does not allow ({detail[:200]}). This is "
+        "a server or provider bug: retry, or choose another provider (model:provider).",
+        provider=endpoint.name,
+        field=field,
+        found=detail[:200],
     )

@@ -8,15 +8,17 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import httpx
-from httpx_sse import EventSource, SSEError, connect_sse
+from httpx_sse import EventSource, connect_sse
 
-from hfgate.http._faces import drain, sleep
+from hfgate.http._faces import drain, sleep, within
 from hfgate.http.endpoint import Endpoint
 from hfgate.http.errors import connection_error, json_body, mid_stream_error
 from hfgate.http.transport import (
     DONE,
     DRAIN_SECONDS,
     FAILURES,
+    SSE_ENCODING,
+    STREAM_FAILURES,
     Attempts,
     Call,
     Chunk,
@@ -40,10 +42,11 @@ class SyncTransport:
         self.http.close()
 
     def post_json(self, call: Call) -> tuple[Any, ResponseMeta]:
+        """One JSON answer; `call.timeout` bounds each try as a whole, trickled bytes too."""
         attempts = Attempts(call)
         while True:
             try:
-                response = self.http.request(**attempts.request())
+                response = within(call.timeout, lambda: self.http.request(**attempts.request()))
                 meta = checked(response, call.endpoint)
                 return json_body(response, call.endpoint), meta
             except FAILURES as exc:
@@ -51,14 +54,21 @@ class SyncTransport:
 
     @contextmanager
     def stream(self, call: Call) -> Iterator[tuple[ResponseMeta, Iterator[Chunk]]]:
-        """Open a stream (retrying only until it has started) and yield its decoded events."""
+        """Open a stream (retrying only until it has started) and yield its decoded events.
+        `call.timeout` bounds connecting and the wait for the headers (an error's body too),
+        and then each silence between bytes: keep-alive comments keep a long stream alive."""
         attempts = Attempts(call)
         while True:
             with ExitStack() as stack:
-                try:
+
+                def opened() -> EventSource:
                     source = stack.enter_context(connect_sse(self.http, **attempts.request()))
                     if source.response.status_code >= 400:
                         source.response.read()
+                    return source
+
+                try:
+                    source = within(call.timeout, opened)
                     meta = checked(source.response, call.endpoint)
                 except FAILURES as exc:
                     stack.close()
@@ -79,7 +89,8 @@ class SyncTransport:
 
 
 def _events(source: EventSource, endpoint: Endpoint) -> Iterator[Chunk]:
-    """Decoded payloads; failures in the middle of a stream are translated, never retried.
+    """Decoded payloads, then `DONE` if the server sent `[DONE]` (the caller tells a stream
+    that ended from one that was cut); failures in the middle are translated, never retried.
     After `[DONE]` the body is read to its end (briefly), so the connection goes back to the
     pool: an unread body closes it, and the next stream pays a new TCP and TLS handshake."""
     try:
@@ -87,13 +98,15 @@ def _events(source: EventSource, endpoint: Endpoint) -> Iterator[Chunk]:
             source.response.read()
             yield complete_body(source.response)
             return
+        source.response.encoding = SSE_ENCODING
         events = source.iter_sse()
         for sse in events:
             payload = decode_event(sse)
             if payload is DONE:
+                yield DONE
                 drain(events, DRAIN_SECONDS)
                 return
             if payload is not None:
                 yield payload
-    except (httpx.HTTPError, SSEError, ValueError) as exc:
-        raise mid_stream_error(exc, endpoint) from exc
+    except STREAM_FAILURES as exc:
+        raise mid_stream_error(exc, endpoint) from None

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from httpx_sse import ServerSentEvent
+from httpx_sse import ServerSentEvent, SSEError
 
 from hfgate.errors import APIStatusError, HfgateError
 from hfgate.http.endpoint import Endpoint, RetryPolicy
-from hfgate.http.errors import connection_error, response_meta, status_error
+from hfgate.http.errors import connection_error, loads, response_meta, status_error
 from hfgate.types import ResponseMeta
 
 log = logging.getLogger("hfgate")
@@ -122,7 +122,7 @@ def decode_event(sse: ServerSentEvent) -> dict[str, Any] | None:
             return None
         if data.strip() == "[DONE]":
             return DONE
-    value = json.loads(data)
+    value = loads(data)
     if not isinstance(value, dict):  # valid JSON, but no event: reported like bad JSON
         raise ValueError(f"an event must be a JSON object, got {data[:40]!r}")
     return value
@@ -141,7 +141,7 @@ Chunk = dict[str, Any] | CompleteBody
 
 
 def complete_body(response: httpx.Response) -> CompleteBody:
-    return CompleteBody(json.loads(response.text))
+    return CompleteBody(loads(response.text))
 
 
 def is_sse(response: httpx.Response) -> bool:
@@ -150,5 +150,10 @@ def is_sse(response: httpx.Response) -> bool:
 
 FAILURES = (httpx.HTTPError, APIStatusError)
 """What a try can fail with before its stream starts: `Attempts.failed` decides what follows."""
+STREAM_FAILURES = (httpx.HTTPError, SSEError, ValueError, RecursionError)
+"""What reading a started stream can fail with: the connection, the framing, the JSON."""
+SSE_ENCODING = "utf-8-sig"
+"""Event streams are UTF-8; this codec also drops the byte-order mark a server may lead with,
+which would otherwise hide the first event's `data` field."""
 DRAIN_SECONDS = 0.25
 """How long a stream's body is read on after `[DONE]`, so its connection can be pooled."""

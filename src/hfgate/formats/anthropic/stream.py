@@ -56,6 +56,7 @@ class EventAccumulator:
         self._usage: dict[str, Any] = {}
         self._stop: str | None = None
         self._model: str | None = None
+        self._stopped = False
 
     def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
         kind = event.get("type")
@@ -76,9 +77,16 @@ class EventAccumulator:
             block = self._blocks.get(index)
             if block is not None and block.get("type") in THINKING:
                 return [ReasoningItem(dict(block))]  # signed and complete: replayable now
+        elif kind == "message_stop":
+            self._stopped = True
         elif kind == "error":
             raise body_error(event, self.meta)
         return []
+
+    @property
+    def finished(self) -> bool:
+        """`message_stop` arrived, or a stop reason (a server that closes right after it)."""
+        return self._stopped or self._stop is not None
 
     def _start(self, index: int, block: Mapping[str, Any]) -> list[StreamEvent]:
         self._blocks[index] = dict(block)

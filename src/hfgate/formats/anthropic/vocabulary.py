@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hfgate.errors import ConfigError
-from hfgate.formats._shared import as_int, tool_choice_mode
+from hfgate.formats._shared import token_count, tool_choice_mode
 from hfgate.formats.base import RequestError
 from hfgate.inputs.request import ToolChoice
 from hfgate.inputs.tools import Tool
@@ -68,9 +68,9 @@ def parse_usage(raw: Any) -> Usage | None:
     """Anthropic's counts as unified usage: cached tokens become a part of input."""
     if not isinstance(raw, Mapping):
         return None
-    fresh, out = as_int(raw.get("input_tokens")), as_int(raw.get("output_tokens"))
-    read = as_int(raw.get("cache_read_input_tokens"))
-    written = as_int(raw.get("cache_creation_input_tokens"))
+    fresh, out = token_count(raw.get("input_tokens")), token_count(raw.get("output_tokens"))
+    read = token_count(raw.get("cache_read_input_tokens"))
+    written = token_count(raw.get("cache_creation_input_tokens"))
     inp = None if fresh is None else fresh + (read or 0) + (written or 0)
     total = None if inp is None or out is None else inp + out
     return Usage(inp, out, total, read, None, written)

@@ -100,6 +100,11 @@ class ChunkAccumulator:
                 self._raw_finish = finish
         return events
 
+    @property
+    def finished(self) -> bool:
+        """A finish reason arrived: EOF without `[DONE]` after one is a complete answer."""
+        return self._raw_finish is not None
+
     def _delta(self, delta: Mapping[str, Any], events: list[StreamEvent]) -> None:
         reasoning = read_reasoning(delta)
         if reasoning:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from hfgate.formats._shared import as_int, tool_choice_mode
+from hfgate.formats._shared import token_count, tool_choice_mode
 from hfgate.formats.base import RequestError
 from hfgate.inputs.request import ToolChoice
 from hfgate.inputs.tools import Tool
@@ -70,20 +70,22 @@ def parse_usage(raw: Any) -> Usage | None:
     """An upstream's usage, tolerantly: a missing or mistyped count is None."""
     if not isinstance(raw, Mapping):
         return None
-    inp, out = as_int(raw.get("prompt_tokens")), as_int(raw.get("completion_tokens"))
-    total = as_int(raw.get("total_tokens"))
+    inp, out = token_count(raw.get("prompt_tokens")), token_count(raw.get("completion_tokens"))
+    total = token_count(raw.get("total_tokens"))
     if total is None and inp is not None and out is not None:
         total = inp + out
     details = raw.get("prompt_tokens_details")
     details = details if isinstance(details, Mapping) else {}
-    cached = as_int(details.get("cached_tokens"))
+    cached = token_count(details.get("cached_tokens"))
     if cached is None:
-        cached = as_int(raw.get("prompt_cache_hit_tokens"))
+        cached = token_count(raw.get("prompt_cache_hit_tokens"))
     out_details = raw.get("completion_tokens_details")
     reasoning = (
-        as_int(out_details.get("reasoning_tokens")) if isinstance(out_details, Mapping) else None
+        token_count(out_details.get("reasoning_tokens"))
+        if isinstance(out_details, Mapping)
+        else None
     )
-    return Usage(inp, out, total, cached, reasoning, as_int(details.get("cache_write_tokens")))
+    return Usage(inp, out, total, cached, reasoning, token_count(details.get("cache_write_tokens")))
 
 
 def render_usage(u: Usage) -> dict[str, Any] | None:
