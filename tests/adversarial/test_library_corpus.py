@@ -146,3 +146,8 @@ def test_every_answer_is_a_result_or_a_typed_error(
     elif shape.expect is not None:
         expected = getattr(hfgate, shape.expect)
         assert isinstance(outcome, expected), f"expected {shape.expect}, got {outcome!r}"
+
+
+def test_the_counts() -> None:
+    """Runs last in this module: the outcome counts, for the closing note (-s shows them)."""
+    print(f"\nlibrary corpus outcomes: {dict(outcomes.most_common())}")
