@@ -46,13 +46,8 @@ WINDOW = 60.0
 holds more than rpm of them."""
 
 
-def retry_after(admitted: Sequence[float], rpm: int, now: float) -> float:
-    """Seconds until a key whose recent admissions are `admitted` has room again: when the
-    oldest admission still counting against rpm leaves the window."""
-    recent = sorted(t for t in admitted if t > now - WINDOW)
-    if len(recent) < rpm:  # room freed since the refusal (a concurrent view): try again soon
-        return 1.0
-    return max(recent[len(recent) - rpm] + WINDOW - now, 0.001)
+PRUNE_AFTER = 2 * WINDOW
+"""Admissions older than this can never count again (a little slack for clock skew)."""
 
 
 def refusal(row: Sequence[Any] | None) -> Admission | None:
@@ -68,10 +63,10 @@ def refusal(row: Sequence[Any] | None) -> Admission | None:
 
 
 def verdict(
-    row: Sequence[Any] | None, counted: bool, now: float, admitted: Sequence[float] = ()
+    row: Sequence[Any] | None, counted: bool, now: float, oldest: float | None = None
 ) -> Admission:
     """The admission for a key row and whether this request got a slot in the window;
-    `admitted` (the key's recent admissions) is read only for a refusal's Retry-After."""
+    `oldest` (the rpm-th latest admission) says when a refused key has room again."""
     refused = refusal(row)
     if refused is not None:
         return refused
@@ -79,7 +74,7 @@ def verdict(
     rpm, _budget, spent, _revoked = row
     if rpm is None or counted:
         return Admission(True, spent_usd=spent)
-    wait = retry_after(admitted, rpm, now)
+    wait = max(oldest + WINDOW - now, 0.001) if oldest is not None else 1.0
     return Admission(False, "rate", retry_after=wait, spent_usd=spent)
 
 

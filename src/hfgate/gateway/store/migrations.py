@@ -21,18 +21,57 @@ _TYPES: dict[Dialect, dict[str, str]] = {
         "bool": "INTEGER",
         # a rowid alias: no AUTOINCREMENT, usage rows are never deleted so ids never repeat
         "id": "INTEGER PRIMARY KEY",
-        "stamps": "TEXT",  # a JSON array
     },
     "postgres": {
         "real": "DOUBLE PRECISION",
         "bigint": "BIGINT",
         "bool": "BOOLEAN",
         "id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-        "stamps": "DOUBLE PRECISION[]",
     },
 }
 
-MIGRATIONS: list[list[str]] = [
+PG_ADMIT = """
+CREATE FUNCTION hfgate_admit(k TEXT, now DOUBLE PRECISION)
+RETURNS TABLE (rpm INTEGER, budget_usd DOUBLE PRECISION, spent_usd DOUBLE PRECISION,
+               revoked_at DOUBLE PRECISION, admitted BOOLEAN, oldest DOUBLE PRECISION)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r RECORD;
+    last BIGINT;
+    first_at DOUBLE PRECISION;
+BEGIN
+    -- each statement below takes a fresh snapshot: once the FOR UPDATE has the key's rate
+    -- row, the admissions of any replica that held it before are visible
+    SELECT keys.rpm, keys.budget_usd, keys.spent_usd, keys.revoked_at INTO r
+        FROM keys WHERE keys.id = k;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF r.revoked_at IS NOT NULL OR r.rpm IS NULL OR r.rpm < 1
+            OR (r.budget_usd IS NOT NULL AND r.spent_usd >= r.budget_usd) THEN
+        RETURN QUERY SELECT r.rpm, r.budget_usd, r.spent_usd, r.revoked_at, FALSE,
+            NULL::DOUBLE PRECISION;
+        RETURN;
+    END IF;
+    INSERT INTO rate (key_id, seq) VALUES (k, 0) ON CONFLICT (key_id) DO NOTHING;
+    SELECT rate.seq INTO last FROM rate WHERE rate.key_id = k FOR UPDATE;
+    SELECT a.at INTO first_at FROM admissions a WHERE a.key_id = k AND a.seq = last - r.rpm + 1;
+    IF first_at IS NOT NULL AND first_at > now - 60 THEN
+        RETURN QUERY SELECT r.rpm, r.budget_usd, r.spent_usd, r.revoked_at, FALSE, first_at;
+        RETURN;
+    END IF;
+    UPDATE rate SET seq = last + 1 WHERE rate.key_id = k;
+    INSERT INTO admissions (key_id, seq, at) VALUES (k, last + 1, now);
+    RETURN QUERY SELECT r.rpm, r.budget_usd, r.spent_usd, r.revoked_at, TRUE,
+        NULL::DOUBLE PRECISION;
+END
+$$"""
+"""The PostgreSQL admission: one round trip, exact under concurrent replicas."""
+
+Statement = str | dict[Dialect, str]
+"""A statement for both databases, or one per dialect (the others skip it)."""
+
+MIGRATIONS: list[list[Statement]] = [
     # 1: keys, rate windows, usage
     [
         """CREATE TABLE keys (
@@ -79,15 +118,21 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX usage_key_at ON usage (key_id, at)",
         "CREATE INDEX usage_model_at ON usage (model, at)",
     ],
-    # 2: rpm as a sliding log: per key, the times of its latest admissions (at most rpm), so
-    # no 60-second span ever holds more than rpm requests. Fixed clock-minute windows let
-    # 2 x rpm through around a minute boundary.
+    # 2: rpm as a sliding log: every admission numbered per key, so "the rpm-th latest" is one
+    # primary-key lookup and no 60-second span ever holds more than rpm requests (fixed
+    # clock-minute windows let 2 x rpm through around a minute boundary). Rows older than two
+    # minutes are pruned. PostgreSQL admits in one function call, under the key's row lock.
     [
         "DROP TABLE rate",
-        """CREATE TABLE rate (
-            key_id TEXT PRIMARY KEY,
-            admitted {stamps} NOT NULL
+        "CREATE TABLE rate (key_id TEXT PRIMARY KEY, seq {bigint} NOT NULL)",
+        """CREATE TABLE admissions (
+            key_id TEXT NOT NULL,
+            seq {bigint} NOT NULL,
+            at {real} NOT NULL,
+            PRIMARY KEY (key_id, seq)
         )""",
+        "CREATE INDEX admissions_at ON admissions (at)",
+        {"postgres": PG_ADMIT},
     ],
 ]
 
@@ -98,7 +143,14 @@ SCHEMA_VERSION_TABLE = (
 
 def steps(dialect: Dialect) -> list[list[str]]:
     """`MIGRATIONS` in the given dialect; index i holds the statements of version i + 1."""
-    return [[sql.format(**_TYPES[dialect]) for sql in step] for step in MIGRATIONS]
+    return [
+        [
+            sql.format(**_TYPES[dialect]) if isinstance(sql, str) else sql[dialect]
+            for sql in step
+            if isinstance(sql, str) or dialect in sql
+        ]
+        for step in MIGRATIONS
+    ]
 
 
 def version_table(dialect: Dialect) -> str:

@@ -2,13 +2,11 @@
 
 Every operation is ONE statement on an autocommit connection from a psycopg pool: a statement is
 its own transaction, so it is as atomic as BEGIN ... COMMIT and costs one round trip instead of
-three. `admit` is one CTE that reads the key and counts the request with
-`INSERT ... ON CONFLICT DO UPDATE ... WHERE <admissions in the last 60 s> < rpm`: PostgreSQL
-locks the key's rate row and evaluates the condition on its latest version, so concurrent
-replicas never both take the last slot. The row keeps the key's rpm latest admissions only.
-The key row is read without FOR SHARE: a spend committing at the same instant is simply
-ordered after this admission (its request was in flight anyway), and share locks on a hot row
-would cost a multixact per request.
+three. `admit` is one call of the `hfgate_admit` function (migration 2): it locks the key's rate
+row, finds the key's rpm-th latest admission and counts the request only if that is a minute
+old, so concurrent replicas never both take the last slot. The key row is read without FOR
+SHARE: a spend committing at the same instant is simply ordered after this admission (its
+request was in flight anyway), and share locks on a hot row would cost a multixact per request.
 """
 
 from __future__ import annotations
@@ -37,25 +35,7 @@ Work = Callable[[AsyncConnection[Any]], Awaitable[T]]
 MIGRATION_LOCK = 0x6866676174650001
 """pg_advisory_xact_lock key taken by `migrate` ("hfgate" + 1), so replicas migrate one by one."""
 
-_ADMIT = f"""
-    WITH k AS (SELECT id, {c.ADMIT_COLUMNS} FROM keys WHERE id = %(id)s),
-    bump AS (
-        INSERT INTO rate (key_id, admitted)
-        SELECT id, ARRAY[%(now)s::double precision] FROM k
-        WHERE revoked_at IS NULL AND rpm >= 1
-            AND (budget_usd IS NULL OR spent_usd < budget_usd)
-        ON CONFLICT (key_id) DO UPDATE SET admitted = array_append(
-            ARRAY(
-                SELECT t FROM unnest(rate.admitted) t ORDER BY t DESC
-                LIMIT (SELECT rpm FROM keys WHERE id = %(id)s) - 1
-            ),
-            %(now)s::double precision
-        )
-        WHERE (SELECT count(*) FROM unnest(rate.admitted) t WHERE t > %(since)s)
-            < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
-        RETURNING 1
-    )
-    SELECT {c.ADMIT_COLUMNS}, (SELECT 1 FROM bump) FROM k"""
+_ADMIT = "SELECT * FROM hfgate_admit(%s, %s)"
 _INSERT_KEY = (
     f"INSERT INTO keys ({', '.join(c.KEY_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(c.KEY_COLUMNS))})"
@@ -97,6 +77,7 @@ class PostgresStore:
 
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
         self._pool = pool
+        self._pruned = 0.0
 
     @classmethod
     async def open(cls, url: str, *, min_size: int = 1, max_size: int = 10) -> PostgresStore:
@@ -188,20 +169,15 @@ class PostgresStore:
         return await self._run(update)
 
     async def admit(self, key: KeyRecord, now: float) -> Admission:
-        params = {"id": key.id, "now": now, "since": now - c.WINDOW}
-
         async def count(conn: AsyncConnection[Any]) -> Admission:
-            cur = await conn.execute(_ADMIT, params)
+            if now - self._pruned > c.WINDOW:  # once a minute: admissions that cannot count
+                self._pruned = now
+                await conn.execute("DELETE FROM admissions WHERE at < %s", (now - c.PRUNE_AFTER,))
+            cur = await conn.execute(_ADMIT, (key.id, now))
             row = await cur.fetchone()
             if row is None:
                 return c.verdict(None, False, now)
-            counted = row[4] is not None
-            if counted or row[0] is None or c.refusal(row[:4]) is not None:
-                return c.verdict(row[:4], counted, now)
-            # refused for its rate: when does the window have room again?
-            cur = await conn.execute("SELECT admitted FROM rate WHERE key_id = %s", (key.id,))
-            found = await cur.fetchone()
-            return c.verdict(row[:4], False, now, found[0] if found else ())
+            return c.verdict(row[:4], bool(row[4]), now, row[5])
 
         return await self._run(count)
 

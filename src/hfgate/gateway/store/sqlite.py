@@ -20,7 +20,6 @@ IMMEDIATE), so waiting never ends in a deadlock error.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
 import time
@@ -37,28 +36,14 @@ from .migrations import steps, too_new, version_table
 BUSY_TIMEOUT_MS = 5000
 
 _ADMIT_READ = f"SELECT {c.ADMIT_COLUMNS} FROM keys WHERE id = ?"
-# Counts the request only while the key is live, within budget and under its rpm in the last
-# 60 seconds: the statement is atomic, so two processes never both take the last slot. Only the
-# rpm latest admissions are kept, which answers "fewer than rpm since t?" exactly for any t, so
-# replicas whose clocks differ a little never undo each other's counts.
-_ADMIT_COUNT = """
-    INSERT INTO rate (key_id, admitted)
-    SELECT id, json_array(:now) FROM keys
-    WHERE id = :id AND revoked_at IS NULL AND rpm >= 1
-        AND (budget_usd IS NULL OR spent_usd < budget_usd)
-    ON CONFLICT (key_id) DO UPDATE SET admitted = (
-        SELECT json_group_array(value) FROM (
-            SELECT value FROM (
-                SELECT value FROM json_each(rate.admitted) ORDER BY value DESC
-                LIMIT (SELECT rpm FROM keys WHERE id = :id) - 1
-            )
-            UNION ALL SELECT :now
-        )
-    )
-    WHERE (SELECT count(*) FROM json_each(rate.admitted) WHERE value > :since)
-        < (SELECT rpm FROM keys WHERE keys.id = rate.key_id)
-    RETURNING 1"""
-_ADMITTED = "SELECT admitted FROM rate WHERE key_id = ?"
+# The rpm-th latest admission of a key: the one a new request must be a minute younger than.
+_OLDEST = "SELECT at FROM admissions WHERE key_id = ? AND seq = ?"
+_SEQ = "SELECT seq FROM rate WHERE key_id = ?"
+_COUNT = (
+    "INSERT INTO rate (key_id, seq) VALUES (?, ?) "
+    "ON CONFLICT (key_id) DO UPDATE SET seq = excluded.seq"
+)
+_ADMITTED = "INSERT INTO admissions (key_id, seq, at) VALUES (?, ?, ?)"
 _INSERT_KEY = (
     f"INSERT INTO keys ({', '.join(c.KEY_COLUMNS)}) VALUES ({', '.join('?' * len(c.KEY_COLUMNS))})"
 )
@@ -142,6 +127,7 @@ class SqliteStore:
                 raise ConfigError(f"cannot migrate the gateway database {str(path)!r}: {e}") from e
             raise
         self._lock = threading.Lock()
+        self._pruned = 0.0
 
     async def create_key(self, record: KeyRecord) -> None:
         params = c.key_params(record)
@@ -170,17 +156,25 @@ class SqliteStore:
         return False
 
     async def admit(self, key: KeyRecord, now: float) -> Admission:
-        params = {"id": key.id, "now": now, "since": now - c.WINDOW}
+        """Under BEGIN IMMEDIATE (one writer at a time, across processes): read the key, find
+        its rpm-th latest admission, and count this one only if that is a minute old."""
         with self._lock:
             row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
             if c.refusal(row) is not None or row[0] is None:
                 return c.verdict(row, False, now)
-            if self._db.execute(_ADMIT_COUNT, params).fetchone() is not None:
-                return c.verdict(row, True, now)
-            # refused: read again, the key may have changed since
-            row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()
-            found = self._db.execute(_ADMITTED, (key.id,)).fetchone()
-        return c.verdict(row, False, now, json.loads(found[0]) if found else ())
+            with _transaction(self._db):
+                self._prune(now)
+                row = self._db.execute(_ADMIT_READ, (key.id,)).fetchone()  # as of the lock
+                if c.refusal(row) is not None or row[0] is None:
+                    return c.verdict(row, False, now)
+                found = self._db.execute(_SEQ, (key.id,)).fetchone()
+                seq = found[0] if found else 0
+                oldest = self._db.execute(_OLDEST, (key.id, seq - row[0] + 1)).fetchone()
+                if oldest is not None and oldest[0] > now - c.WINDOW:
+                    return c.verdict(row, False, now, oldest[0])
+                self._db.execute(_COUNT, (key.id, seq + 1))
+                self._db.execute(_ADMITTED, (key.id, seq + 1, now))
+        return c.verdict(row, True, now)
 
     async def record(self, row: UsageRow) -> None:
         params = c.usage_params(row)
@@ -208,6 +202,12 @@ class SqliteStore:
     async def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _prune(self, now: float) -> None:
+        """Drop admissions that can never count again, once a minute."""
+        if now - self._pruned > c.WINDOW:
+            self._pruned = now
+            self._db.execute("DELETE FROM admissions WHERE at < ?", (now - c.PRUNE_AFTER,))
 
 
 def _duplicate(record: KeyRecord) -> str:
