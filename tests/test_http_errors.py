@@ -85,3 +85,13 @@ def test_retry_after_spellings() -> None:
     assert retry_after(httpx.Headers({"retry-after": past})) == 0.0
     assert retry_after(httpx.Headers({"retry-after": "soon"})) is None
     assert retry_after(httpx.Headers({})) is None
+
+
+def test_every_string_of_a_status_error_is_redacted() -> None:
+    """The code, type and param a server echoes, not only its message (the catalog and doctor
+    read errors straight from status_error, with no backend around them)."""
+    body = {"error": {"message": "bad hf_secret_value", "code": "hf_secret_value",
+                      "param": "hf_secret_value"}}  # fmt: skip
+    error = status_error(_response(401, body), ENDPOINT)
+    assert error.code == "***" and error.message == "bad ***"
+    assert "hf_secret_value" not in repr(vars(error)) + str(error)

@@ -54,17 +54,18 @@ def status_error(response: httpx.Response, endpoint: Endpoint) -> APIStatusError
     message, code = _error_message(body)
     if not message:
         message = response.reason_phrase or f"HTTP {response.status_code}"
-    secrets = endpoint.secrets()
-    kwargs: dict[str, Any] = dict(
+    cls = error_class_for(response.status_code, code)
+    error = cls(
+        message,
+        retry_after=retry_after(response.headers),
         hf=endpoint.hf,
         status=response.status_code,
         provider=meta.provider,
         request_id=meta.request_id,
         code=code,
-        body=body if not secrets else _redacted_body(body, secrets),
+        body=body,
     )
-    cls = error_class_for(response.status_code, code)
-    return cls(redact(message, secrets), retry_after=retry_after(response.headers), **kwargs)
+    return redacted(error, endpoint)
 
 
 def _error_message(body: Any) -> tuple[str, str | None]:
@@ -174,13 +175,14 @@ def json_body(response: httpx.Response, endpoint: Endpoint) -> Any:
     try:
         return loads(response.content)
     except (ValueError, RecursionError) as exc:
-        raise MalformedResponseError(
+        error = MalformedResponseError(
             f"{endpoint.base_url} answered {response.status_code} with a body that is not JSON "
             f"({type(exc).__name__}): {response.text[:200]!r}",
             provider=endpoint.name,
             field="body",
             found=response.text[:200],
-        ) from None
+        )
+        raise redacted(error, endpoint) from None
 
 
 E = TypeVar("E", bound=HfgateError)
