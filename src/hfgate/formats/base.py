@@ -54,6 +54,9 @@ class Inbound:
     """Fields this dialect knows that `ChatRequest` does not model (`presence_penalty`,
     `metadata`, ...). The gateway merges them into the upstream body only when the upstream
     speaks the same wire; otherwise they are dropped."""
+    warnings: tuple[str, ...] = ()
+    """What the gateway left out of the request and why (hosted tools no upstream here can
+    run, ...): sent back in `x-hfgate-warning` headers and logged, the request still served."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ class Ticket:
     model: str = ""
     stream: bool = False
     resolved: bool = False
+    warnings: tuple[str, ...] = ()
     """The model named a real route: safe to use as a metrics label (client strings are
     not, or any client could mint endless series)."""
 
@@ -147,6 +148,9 @@ class Exchanges:
             inbound = dialect.parse_request(await read_json(request, self.max_body_bytes))
             ticket.model = inbound.request.model
             ticket.stream = inbound.stream
+            ticket.warnings = inbound.warnings
+            for warning in inbound.warnings:
+                log.warning("request %s: %s", ticket.request_id, warning)
             candidates = self._candidates(ticket.caller, ticket.model)
             ticket.resolved = True
             await self._admit(ticket.caller)
@@ -329,6 +333,8 @@ def _served_headers(
         headers["x-hfgate-provider"] = provider
     if meta is not None and meta.request_id:
         headers["x-upstream-request-id"] = meta.request_id
+    if ticket.warnings:  # one header; commas inside a warning are fine for a single value
+        headers["x-hfgate-warning"] = " | ".join(w.replace("\n", " ") for w in ticket.warnings)
     return headers
 
 
