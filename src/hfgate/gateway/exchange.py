@@ -334,7 +334,7 @@ def _served_headers(
     if meta is not None and meta.request_id:
         headers["x-upstream-request-id"] = meta.request_id
     if ticket.warnings:  # one header; commas inside a warning are fine for a single value
-        headers["x-hfgate-warning"] = " | ".join(w.replace("\n", " ") for w in ticket.warnings)
+        headers["x-hfgate-warning"] = _header_text(" | ".join(ticket.warnings))
     return headers
 
 
@@ -374,3 +374,8 @@ class ClosingStream(StreamingResponse):
         finally:
             with anyio.CancelScope(shield=True):
                 await aclose(self.body_iterator)
+
+
+def _header_text(text: str) -> str:
+    """A header value from text that may quote a client's strings: printable ASCII only."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)[:2000]
