@@ -323,7 +323,45 @@ BAD: list[tuple[Any, str | None, str]] = [
     ),
     (_input({"type": "function_call_output", "call_id": "c", "output": 3}), "input.0.output", ""),
     ({"model": "m", "input": "x", "tools": {}}, "tools", "list"),
-    ({"model": "m", "input": "x", "tools": [{"type": "web_search"}]}, "tools.0.type", "web_search"),
+    ({"model": "m", "input": "x", "tools": [{"type": 5}]}, "tools.0.type", "namespace or custom"),
+    (
+        {"model": "m", "input": "x", "tools": [{"type": "namespace", "name": "ns"}]},
+        "tools.0.tools",
+        "list of function tools",
+    ),
+    (
+        {
+            "model": "m",
+            "input": "x",
+            "tools": [{"type": "namespace", "name": "ns", "tools": [{"type": "web_search"}]}],
+        },
+        "tools.0.tools.0.type",
+        "function and custom tools only",
+    ),
+    (
+        {"model": "m", "input": "x", "tools": [{"type": "custom", "name": "c", "format": {}}]},
+        "tools.0.format.type",
+        "text or grammar",
+    ),
+    (
+        {"model": "m", "input": "x", "tools": [{"type": "web_search"}], "tool_choice": "required"},
+        "tool_choice",
+        "only tools sent are hosted",
+    ),
+    (
+        _input(
+            {
+                "type": "function_call",
+                "call_id": "c",
+                "name": "f",
+                "arguments": "{}",
+                "namespace": 1,
+            }
+        ),
+        "input.0.namespace",
+        "string",
+    ),
+    (_input({"type": "custom_tool_call", "call_id": "c", "name": "f"}), "input.0.input", "string"),
     (
         {"model": "m", "input": "x", "tools": [{"type": "function", "function": {"name": "f"}}]},
         "tools.0.name",
@@ -344,7 +382,7 @@ BAD: list[tuple[Any, str | None, str]] = [
     (
         {"model": "m", "input": "x", "tool_choice": {"type": "web_search_preview"}},
         "tool_choice",
-        "built-in",
+        "forces the hosted tool",
     ),
     ({"model": "m", "input": "x", "text": "json"}, "text", "object"),
     ({"model": "m", "input": "x", "text": {"format": {"type": "xml"}}}, "text.format.type", "json"),
@@ -509,15 +547,40 @@ def test_a_stream_folds_back_into_the_same_step() -> None:
     assert (step.finish_reason, step.usage) == ("tool-calls", USAGE)
 
 
-def test_items_close_in_order_before_the_next_opens() -> None:
+def test_text_items_close_before_the_next_opens_and_calls_once_complete() -> None:
     renderer = EventRenderer(INFO)
-    kinds = [e["type"] for e in _decode(_frames(renderer, STREAM) + renderer.finish())]
-    opened = [i for i, k in enumerate(kinds) if k == "response.output_item.added"]
-    closed = [i for i, k in enumerate(kinds) if k == "response.output_item.done"]
-    assert len(opened) == len(closed) == 5
-    assert all(o < c < n for o, c, n in zip(opened, closed, opened[1:] + [len(kinds)], strict=True))
+    events = _decode(_frames(renderer, STREAM) + renderer.finish())
+    kinds = [e["type"] for e in events]
+    spans: dict[int, list[int]] = {}
+    for i, event in enumerate(events):
+        if event["type"] in ("response.output_item.added", "response.output_item.done"):
+            spans.setdefault(event["output_index"], []).append(i)
+    assert sorted(spans) == [0, 1, 2, 3, 4] and all(len(s) == 2 for s in spans.values())
+    (r0, r1), (t0, t1) = spans[0], spans[1]  # reasoning, then text, one after the other
+    assert r0 < r1 < t0 < t1 < min(spans[2][0], spans[3][0])
+    for index, (added, done) in spans.items():  # every fragment lands inside its item's span
+        fragments = [i for i, e in enumerate(events) if e.get("output_index") == index]
+        assert added == fragments[0] and done == fragments[-1]
     for done in ("output_text", "reasoning_summary_text", "function_call_arguments"):
         assert f"response.{done}.done" in kinds
+
+
+def test_interleaved_parallel_calls_keep_every_fragment() -> None:
+    """A chat upstream may start the second call before the first one's arguments came."""
+    interleaved: list[StreamEvent] = [
+        ToolCallDelta(0, "", "call_a", "get_weather"),
+        ToolCallDelta(1, "", "call_b", "get_time"),
+        ToolCallDelta(0, '{"city": "Paris"}'),
+        ToolCallDelta(1, '{"tz": "CET"}'),
+        ToolCallEvent(CALL_A),
+        ToolCallEvent(CALL_B),
+    ]
+    renderer = EventRenderer(INFO)
+    frames = _frames(renderer, interleaved) + renderer.finish()
+    with _sdk(frames).responses.stream(model="org/model", input="hi") as stream:
+        final = stream.get_final_response()
+    calls = [(o.call_id, o.arguments) for o in final.output if o.type == "function_call"]
+    assert calls == [("call_a", '{"city": "Paris"}'), ("call_b", '{"tz": "CET"}')]
 
 
 def test_the_openai_sdk_accumulates_the_stream() -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeGuard
 
 from hfgate.inputs.request import ChatRequest
-from hfgate.types import ResponseMeta, StepResult, StreamEvent
+from hfgate.types import ResponseMeta, StepResult, StreamEvent, Usage
 
 _IMAGE_URL_SCHEMES = ("http://", "https://", "data:")
 
@@ -42,6 +42,17 @@ class RequestError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ClientTool:
+    """How the client knows a tool that the upstream is given under another shape: a
+    Responses `namespace` member (upstreams see the flat `namespace__name`) or a `custom`
+    tool (upstreams see a function taking one string, `input`)."""
+
+    name: str
+    namespace: str | None = None
+    custom: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """A client's request in unified form. `request.model` is the name exactly as the client
     wrote it, not yet resolved."""
@@ -54,9 +65,19 @@ class Inbound:
     """Fields this dialect knows that `ChatRequest` does not model (`presence_penalty`,
     `metadata`, ...). The gateway merges them into the upstream body only when the upstream
     speaks the same wire; otherwise they are dropped."""
+    client_tools: Mapping[str, ClientTool] = field(default_factory=dict)
+    """Upstream tool name -> how the client names it, for the tools that differ; the reply's
+    calls are rendered back under the client's names."""
     warnings: tuple[str, ...] = ()
     """What the gateway left out of the request and why (hosted tools no upstream here can
     run, ...): sent back in `x-hfgate-warning` headers and logged, the request still served."""
+    same_wire_only: tuple[str, ...] = ()
+    """What only an upstream of the client's own API can serve (Anthropic's server tools, its
+    `mcp_servers`), one sentence each: such an upstream gets it as written, through
+    `passthrough`; for any other it is left out and the sentence joins `warnings`."""
+    same_wire_required: RequestError | None = None
+    """Why no upstream of another API can serve this request at all (its `tool_choice` forces
+    a server tool): raised for such an upstream, which is never called."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +92,11 @@ class ReplyInfo:
     """Unix seconds."""
     include_usage: bool = True
     """Chat completions streams only: end with a usage chunk (`Inbound.include_usage`)."""
+    client_tools: Mapping[str, ClientTool] = field(default_factory=dict)
+    """`Inbound.client_tools`: calls to these names are rendered under the client's names."""
+    prompt_usage: Usage | None = None
+    """Messages streams only: the prompt's count for `message_start` (the upstream's own when
+    it gave one before its first event, else the gateway's estimate); None sends zeros."""
 
 
 class StreamRenderer(Protocol):
@@ -111,6 +137,12 @@ class Accumulator(Protocol):
     def finished(self) -> bool:
         """Whether the format's own end arrived (a finish reason, `message_stop`, a terminal
         `response.*` event): a stream that stops short of it was cut, not completed."""
+        ...
+
+    @property
+    def prompt_usage(self) -> Usage | None:
+        """The prompt's counts when the stream gives them before any content (Anthropic's
+        `message_start`); None for formats that count only at the end."""
         ...
 
 

@@ -157,7 +157,7 @@ class Exchanges:
             if inbound.stream:
                 return await self._stream(ticket, dialect, inbound, candidates)
             candidate, step = await self.upstreams.complete(candidates, inbound, dialect.name)
-            body = dialect.render_response(step, _info(ticket, candidate))
+            body = dialect.render_response(step, _info(ticket, candidate, inbound))
             headers = _served_headers(ticket, candidate, step.meta)
             answer = _json(body, 200, headers, candidate.secrets)
             # No row, no answer: a complete answer always has its usage row, and the row is
@@ -210,7 +210,7 @@ class Exchanges:
     ) -> Response:
         opened = await self.upstreams.open_stream(candidates, inbound, dialect.name)
         candidate = opened.candidate
-        renderer = dialect.stream_renderer(_info(ticket, candidate, inbound.include_usage))
+        renderer = dialect.stream_renderer(_info(ticket, candidate, inbound))
         cut = _CutShort(inbound.request, opened.meta or ResponseMeta(candidate.route.model))
         frames = self._frames(ticket, candidate, renderer, opened.events, cut)
         headers = {**_served_headers(ticket, candidate, opened.meta), **_SSE_HEADERS}
@@ -315,8 +315,11 @@ class _CutShort:
         return StepResult("", None, (), "other", None, usage, self.meta)
 
 
-def _info(ticket: Ticket, candidate: Candidate, include_usage: bool = True) -> ReplyInfo:
-    return ReplyInfo(ticket.request_id, candidate.name, int(ticket.started), include_usage)
+def _info(ticket: Ticket, candidate: Candidate, inbound: Inbound) -> ReplyInfo:
+    started = int(ticket.started)
+    return ReplyInfo(
+        ticket.request_id, candidate.name, started, inbound.include_usage, inbound.client_tools
+    )
 
 
 def _served_headers(

@@ -9,11 +9,13 @@ is only ever a URL, never a file uploaded to a server this gateway does not have
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
-from hfgate.formats.base import RequestError, is_image_url
-from hfgate.formats.responses.vocabulary import reasoning_text
+from hfgate.formats.base import is_image_url
+from hfgate.formats.responses.tools import flat_name
+from hfgate.formats.responses.vocabulary import fail, reasoning_text
 from hfgate.inputs.messages import parse_arguments
 from hfgate.types import ImagePart, Message, Part, Role, TextPart, ToolCall
 
@@ -25,12 +27,11 @@ _ROLES: tuple[tuple[str, Role], ...] = (
     ("developer", "system"),
     ("assistant", "assistant"),
 )
-_ITEMS = "message, function_call, function_call_output or reasoning"
+_ITEMS = (
+    "message, function_call, function_call_output, custom_tool_call, custom_tool_call_output "
+    "or reasoning"
+)
 _URLS = "send the image in `image_url`, as an http(s) URL or a data: URL."
-
-
-def fail(param: str, message: str) -> NoReturn:
-    raise RequestError(message, param=param)
 
 
 # --- unified -> Responses ------------------------------------------------------------------
@@ -87,8 +88,8 @@ def parse_input(value: Any) -> list[Message]:
         if kind == "message":
             msg = _message(item, where)
             out.append(_with_reasoning(msg, reasoning) if msg.role == "assistant" else msg)
-        elif kind == "function_call":
-            call = _call(item, where)
+        elif kind in ("function_call", "custom_tool_call"):
+            call = _call(item, where) if kind == "function_call" else _custom_call(item, where)
             names[call.id] = call.name
             if out and out[-1].role == "assistant":  # one turn: its text and all its calls
                 last = out.pop()
@@ -97,7 +98,7 @@ def parse_input(value: Any) -> list[Message]:
             else:
                 out.append(Message("assistant", tool_calls=(call,)))
             out[-1] = _with_reasoning(out[-1], reasoning)
-        elif kind == "function_call_output":
+        elif kind in ("function_call_output", "custom_tool_call_output"):
             out.append(_call_output(item, where, names))
         elif kind == "reasoning":
             reasoning.extend(t for t in [reasoning_text(item)] if t)
@@ -155,20 +156,39 @@ def _part(part: Any, where: str) -> Part:
 
 
 def _call(item: Mapping[str, Any], where: str) -> ToolCall:
+    """A function call, a namespaced one under the flat name its upstream knows it by."""
     call_id, name, args = item.get("call_id"), item.get("name"), item.get("arguments")
+    namespace = item.get("namespace")
     if not isinstance(call_id, str) or not call_id:
         fail(f"{where}.call_id", "A function_call needs `call_id`, a string.")
     if not isinstance(name, str) or not name:
         fail(f"{where}.name", "A function_call needs `name`, a string.")
     if not isinstance(args, str):
         fail(f"{where}.arguments", "A function_call needs `arguments`, a JSON string.")
+    if not isinstance(namespace, str | None):
+        fail(f"{where}.namespace", "`namespace` must be a string.")
+    if namespace:
+        name = flat_name(namespace, name)
     return ToolCall(call_id, name, parse_arguments(args), args)
+
+
+def _custom_call(item: Mapping[str, Any], where: str) -> ToolCall:
+    """A custom tool's call, as the one-string function its upstream was given."""
+    call_id, name, text = item.get("call_id"), item.get("name"), item.get("input")
+    if not isinstance(call_id, str) or not call_id:
+        fail(f"{where}.call_id", "A custom_tool_call needs `call_id`, a string.")
+    if not isinstance(name, str) or not name:
+        fail(f"{where}.name", "A custom_tool_call needs `name`, a string.")
+    if not isinstance(text, str):
+        fail(f"{where}.input", "A custom_tool_call needs `input`, a string.")
+    arguments = {"input": text}
+    return ToolCall(call_id, name, arguments, json.dumps(arguments, ensure_ascii=False))
 
 
 def _call_output(item: Mapping[str, Any], where: str, names: Mapping[str, str]) -> Message:
     call_id, output = item.get("call_id"), item.get("output")
     if not isinstance(call_id, str) or not call_id:
-        fail(f"{where}.call_id", "A function_call_output needs `call_id`, a string.")
+        fail(f"{where}.call_id", "A tool call's output needs `call_id`, a string.")
     if isinstance(output, list):
         for j, part in enumerate(output):
             if not isinstance(part, Mapping) or part.get("type") != "input_text":

@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from hfgate.formats.base import ClientTool
+from hfgate.formats.responses.tools import call_fields
 from hfgate.formats.responses.vocabulary import dumps, objects, reasoning_part
 from hfgate.inputs.messages import parse_arguments
 from hfgate.types import StreamEvent, ToolCall, ToolCallDelta
@@ -24,6 +26,7 @@ _EVENTS = {
     "message": ("response.output_text", "response.content_part"),
     "function_call": ("response.function_call_arguments", ""),
 }
+_NO_NAMES: Mapping[str, ClientTool] = {}
 _PART_INDEX = {"reasoning": "summary_index", "message": "content_index"}
 """The part's index field in its events."""
 
@@ -146,16 +149,22 @@ def item_id(kind: str, info_id: str, index: int) -> str:
 
 
 def output_item(
-    kind: str, item_id: str, text: str | None, call_id: str = "", name: str = ""
+    kind: str,
+    item_id: str,
+    text: str | None,
+    call_id: str = "",
+    name: str = "",
+    names: Mapping[str, ClientTool] = _NO_NAMES,
 ) -> dict[str, Any]:
-    """An output item; `text` None for one just opened (in progress, nothing in it yet)."""
+    """An output item; `text` None for one just opened (in progress, nothing in it yet). A
+    call's `names` say how the client knows its tool (`tools.call_fields`)."""
     base = {"id": item_id, "type": kind, "status": "in_progress" if text is None else "completed"}
     parts = [] if text is None else [output_part(kind, text)]
     if kind == "reasoning":
         return {**base, "summary": parts}
     if kind == "message":
         return {**base, "role": "assistant", "content": parts}
-    return {**base, "call_id": call_id, "name": name, "arguments": text or ""}
+    return {**base, "call_id": call_id, **call_fields(name, text or "", names)}
 
 
 def output_part(kind: str, text: str) -> dict[str, Any]:
@@ -183,8 +192,13 @@ class OpenItem:
 
 
 class OpenCall(OpenItem):
-    __slots__ = ("call_id", "name")
+    """A call under way. A `custom` tool's call streams nothing until it is complete: its
+    upstream writes `{"input": "..."}`, and the client expects the raw input alone."""
 
-    def __init__(self, index: int, info_id: str, call_id: str, name: str) -> None:
+    __slots__ = ("call_id", "name", "custom")
+
+    def __init__(
+        self, index: int, info_id: str, call_id: str, name: str, *, custom: bool = False
+    ) -> None:
         super().__init__("function_call", index, info_id)
-        self.call_id, self.name = call_id, name
+        self.call_id, self.name, self.custom = call_id, name, custom

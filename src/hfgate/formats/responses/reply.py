@@ -98,9 +98,8 @@ def render_response(step: StepResult, info: ReplyInfo) -> dict[str, Any]:
     output: list[dict[str, Any]] = []
     for kind, text, call_id, name in pieces:
         if text:
-            output.append(
-                output_item(kind, item_id(kind, info.id, len(output)), text, call_id, name)
-            )
+            at = item_id(kind, info.id, len(output))
+            output.append(output_item(kind, at, text, call_id, name, info.client_tools))
     return response_object(info, output, step)
 
 

@@ -5,8 +5,8 @@ gateway.
 Parsing is strict where rendering is lenient: a client's mistake is answered with a 400 naming
 the field. The gateway keeps no state, so whatever points at state stored on a server
 (`previous_response_id`, `conversation`, `background`, `item_reference`, `file_id`) is refused
-with a message saying to send the whole conversation in `input`. Only function tools exist
-here: OpenAI's built-in tools run on OpenAI's servers, not behind any upstream.
+with a message saying to send the whole conversation in `input`. Tools other than functions
+are mapped in `tools` (namespaces, custom tools) or left out with a warning (hosted tools).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from typing import Any
 from hfgate.errors import ConfigError
 from hfgate.formats._shared import deep_merge
 from hfgate.formats.base import Inbound, RequestError
-from hfgate.formats.responses.content import fail, parse_input, render_input
+from hfgate.formats.responses.content import parse_input, render_input
+from hfgate.formats.responses.tools import parse_choice, parse_tools
 from hfgate.formats.responses.vocabulary import (
+    fail,
     parse_reasoning,
-    parse_tool_choice,
     render_reasoning,
     render_tool_choice,
 )
 from hfgate.inputs.request import ChatRequest, JsonSchemaFormat, RawFormat, ResponseFormat
-from hfgate.inputs.tools import Tool
 from hfgate.types import Message
 
 _HANDLED = frozenset(
@@ -33,11 +33,6 @@ _HANDLED = frozenset(
     "reasoning stream previous_response_id conversation background".split()
 )
 _STATELESS = "this gateway keeps no conversation state; send the whole conversation in `input`."
-_FUNCTIONS_ONLY = (
-    'this gateway serves only function tools (type "function"); built-in tools such as '
-    "web_search, file_search and code_interpreter are not available."
-)
-_FLAT = "Responses tools are flat ({type, name, description, parameters}), with no `function`."
 
 
 # --- unified -> Responses ------------------------------------------------------------------
@@ -109,11 +104,12 @@ def parse_request(body: Any) -> Inbound:
     fmt, text_rest = _text(body.get("text"))
     effort, reasoning_rest = parse_reasoning(body.get("reasoning"))
     system = [Message("system", instructions)] if instructions else []
+    tools = parse_tools(body.get("tools"))
     request = ChatRequest(
         model=model,
         messages=(*system, *parse_input(body.get("input"))),
-        tools=_tools(body.get("tools")),
-        tool_choice=parse_tool_choice(body.get("tool_choice")),
+        tools=tuple(tools.tools),
+        tool_choice=parse_choice(body.get("tool_choice"), tools),
         response_format=fmt,
         temperature=_number(body, "temperature"),
         top_p=_number(body, "top_p"),
@@ -125,29 +121,13 @@ def parse_request(body: Any) -> Inbound:
         passthrough["text"] = text_rest  # `verbosity`, merged back into a Responses upstream
     if reasoning_rest:
         passthrough["reasoning"] = reasoning_rest  # `summary`, likewise
-    return Inbound(request, stream=bool(stream), passthrough=passthrough)
-
-
-def _tools(value: Any) -> tuple[Tool, ...]:
-    if not isinstance(value, list | None):
-        fail("tools", "`tools` must be a list of function tools.")
-    tools: list[Tool] = []
-    for i, spec in enumerate(value or ()):
-        kind = spec.get("type") if isinstance(spec, Mapping) else None
-        if kind != "function":
-            fail(f"tools.{i}.type", f"Tool type {kind!r} is not supported: {_FUNCTIONS_ONLY}")
-        name, params, about = spec.get("name"), spec.get("parameters"), spec.get("description")
-        if not isinstance(name, str) or not name:
-            fail(f"tools.{i}.name", f"A function tool needs `name`; {_FLAT}")
-        if not isinstance(params, Mapping | None):
-            fail(f"tools.{i}.parameters", "`parameters` must be a JSON schema object.")
-        if not isinstance(about, str | None):
-            fail(f"tools.{i}.description", "`description` must be a string.")
-        if any(t.name == name for t in tools):
-            fail(f"tools.{i}.name", f"Two tools share the name {name!r}.")
-        # `strict` has no unified field: hfgate.formats asks every upstream for strict: false.
-        tools.append(Tool(name, about, params or {"type": "object", "properties": {}}))
-    return tuple(tools)
+    return Inbound(
+        request,
+        stream=bool(stream),
+        passthrough=passthrough,
+        client_tools=tools.names,
+        warnings=tools.warnings,
+    )
 
 
 def _text(value: Any) -> tuple[ResponseFormat | None, dict[str, Any]]:

@@ -35,6 +35,7 @@ from hfgate.types import (
     ToolCall,
     ToolCallDelta,
     ToolCallEvent,
+    Usage,
 )
 
 _REASONING_DELTAS = frozenset(
@@ -51,6 +52,9 @@ class EventAccumulator:
     Function calls are gathered by `PendingCalls`; a stream that only sends
     `response.completed` still yields its text and calls.
     """
+
+    prompt_usage: Usage | None = None
+    """Responses count only at the end (`response.completed`)."""
 
     def __init__(self, meta: ResponseMeta) -> None:
         self.meta = meta
@@ -137,18 +141,27 @@ def _model_of(event: Mapping[str, Any]) -> str | None:
 
 
 class EventRenderer:
-    """Unified events -> Responses SSE frames. One item is open at a time: output of another
-    kind closes it with its `*.done` events, as OpenAI streams. The final response is built
-    from the items streamed, so its ids and order match the frames; for the usual order
-    (reasoning, text, calls) it equals `render_response`."""
+    """Unified events -> Responses SSE frames. Text and reasoning are one open item at a
+    time: output of another kind closes it with its `*.done` events, as OpenAI streams. Calls
+    stay open until complete, since a chat upstream may interleave parallel calls' arguments;
+    events name their item, so clients (the openai SDK included) file each fragment under its
+    own call. The final response is built from the items streamed, in output order, so its ids
+    and order match the frames; for the usual order (reasoning, text, calls) it equals
+    `render_response`."""
 
     def __init__(self, info: ReplyInfo) -> None:
         self.info = info
         self._seq = 0
-        self._items: list[dict[str, Any]] = []
+        self._count = 0
+        """Output indexes handed out so far."""
+        self._items: dict[int, dict[str, Any]] = {}
+        """Finished items by output index."""
         self._open: OpenItem | None = None
+        """The open text or reasoning item."""
         self._calls: dict[int | str, OpenCall] = {}
         """This step's calls: by delta index, or by call id for a call that came whole."""
+        self._open_calls: dict[int, OpenCall] = {}
+        """Calls under way, by output index."""
         self._step: StepResult | None = None
 
     def _frame(self, kind: str, data: dict[str, Any]) -> str:
@@ -160,6 +173,10 @@ class EventRenderer:
         item.fragments.append(text)
         self._seq += 1
         return f'{item.head}{dumps(text)}{item.tail},"sequence_number":{self._seq - 1}}}\n\n'
+
+    def _next_index(self) -> int:
+        self._count += 1
+        return self._count - 1
 
     def start(self) -> list[str]:
         base = response_object(self.info, [], None, "in_progress")
@@ -188,7 +205,7 @@ class EventRenderer:
         if item is not None and item.kind == kind:
             return [self._delta(item, text)]
         frames = self._close()
-        item = self._open = OpenItem(kind, len(self._items), self.info.id)
+        item = self._open = OpenItem(kind, self._next_index(), self.info.id)
         return [
             *frames,
             *self._added(item, output_item(kind, item.id, None)),
@@ -205,13 +222,13 @@ class EventRenderer:
         return frames
 
     def _start_call(self, key: int | str, call_id: str, name: str) -> tuple[OpenCall, list[str]]:
-        frames = self._close()
-        call = self._open = self._calls[key] = OpenCall(
-            len(self._items), self.info.id, call_id, name
-        )
-        return call, frames + self._added(
-            call, output_item(call.kind, call.id, None, call_id, name)
-        )
+        frames = self._close_content()
+        client = self.info.client_tools.get(name)
+        custom = bool(client and client.custom)
+        call = OpenCall(self._next_index(), self.info.id, call_id, name, custom=custom)
+        self._calls[key] = self._open_calls[call.index] = call
+        added = output_item(call.kind, call.id, None, call_id, name, self.info.client_tools)
+        return call, frames + self._added(call, added)
 
     def _call_delta(self, delta: ToolCallDelta) -> list[str]:
         call = self._calls.get(delta.index)
@@ -219,44 +236,58 @@ class EventRenderer:
         if call is None:
             call_id = delta.id or f"call_{delta.index}"  # as hfgate.formats names an unnamed call
             call, frames = self._start_call(delta.index, call_id, delta.name or "")
-        elif call is not self._open:
+        elif call.index not in self._open_calls:
             return []  # a late fragment of a call already closed; its ToolCallEvent has it all
         if delta.arguments_delta:
-            frames.append(self._delta(call, delta.arguments_delta))
+            if call.custom:  # its raw input is known once the JSON around it is complete
+                call.fragments.append(delta.arguments_delta)
+            else:
+                frames.append(self._delta(call, delta.arguments_delta))
         return frames
 
     def _call(self, tool_call: ToolCall) -> list[str]:
         """Close a streamed call with its complete arguments, or stream a call that came whole
         (from an upstream that answered in one piece)."""
         call = next((c for c in self._calls.values() if c.call_id == tool_call.id), None)
-        if call is not None and call is not self._open:
+        if call is not None and call.index not in self._open_calls:
             return []
         frames: list[str] = []
         if call is None:
             call, frames = self._start_call(tool_call.id, tool_call.id, tool_call.name)
-            frames.append(self._delta(call, arguments(tool_call)))
+            if not call.custom:
+                frames.append(self._delta(call, arguments(tool_call)))
         call.fragments, call.name = [arguments(tool_call)], tool_call.name or call.name
-        return frames + self._close()
+        return frames + self._close_item(call)
 
     def _step_finish(self, step: StepResult) -> list[str]:
         frames: list[str] = []
-        if not self._items and self._open is None:  # nothing streamed: send the step whole
-            frames += self._content("reasoning", step.reasoning or "")
-            frames += self._content("message", step.text)
+        if not self._items and self._open is None and not self._open_calls:
+            frames += self._content("reasoning", step.reasoning or "")  # nothing streamed:
+            frames += self._content("message", step.text)  # send the step whole
         for call in step.tool_calls:
             frames += self._call(call)
         frames += self._close()
         self._step, self._calls = step, {}
         return frames
 
-    def _close(self) -> list[str]:
+    def _close_content(self) -> list[str]:
         item, self._open = self._open, None
-        if item is None:
-            return []
+        return [] if item is None else self._close_item(item)
+
+    def _close(self) -> list[str]:
+        """Close everything open: the text or reasoning item, then the calls in order."""
+        frames = self._close_content()
+        for call in sorted(self._open_calls.values(), key=lambda c: c.index):
+            frames += self._close_item(call)
+        return frames
+
+    def _close_item(self, item: OpenItem) -> list[str]:
         text = "".join(item.fragments)
         if isinstance(item, OpenCall):
-            body = output_item(item.kind, item.id, text, item.call_id, item.name)
-            frames = [self._frame(f"{item.texts}.done", {**item.where, "arguments": text})]
+            del self._open_calls[item.index]
+            names = self.info.client_tools
+            body = output_item(item.kind, item.id, text, item.call_id, item.name, names)
+            frames = self._call_done(item, text, body)
         else:
             body = output_item(item.kind, item.id, text)
             logprobs: dict[str, Any] = {"logprobs": []} if item.kind == "message" else {}
@@ -266,13 +297,26 @@ class EventRenderer:
                     f"{item.parts}.done", {**item.where, "part": output_part(item.kind, text)}
                 ),
             ]
-        self._items.append(body)
+        self._items[item.index] = body
         done = {"output_index": item.index, "item": body}
         return [*frames, self._frame("response.output_item.done", done)]
 
+    def _output(self) -> list[dict[str, Any]]:
+        return [self._items[i] for i in sorted(self._items)]
+
+    def _call_done(self, call: OpenCall, text: str, body: dict[str, Any]) -> list[str]:
+        if not call.custom:
+            return [self._frame(f"{call.texts}.done", {**call.where, "arguments": text})]
+        where = {"item_id": call.id, "output_index": call.index}
+        kind = "response.custom_tool_call_input"
+        return [
+            self._frame(f"{kind}.delta", {**where, "delta": body["input"]}),
+            self._frame(f"{kind}.done", {**where, "input": body["input"]}),
+        ]
+
     def finish(self) -> list[str]:
         frames = self._close()
-        response = response_object(self.info, self._items, self._step)
+        response = response_object(self.info, self._output(), self._step)
         kind = "response.incomplete" if response["status"] == "incomplete" else "response.completed"
         return [*frames, self._frame(kind, {"response": response})]
 
@@ -283,7 +327,7 @@ class EventRenderer:
         `response.failed` is for clients that watch the response's status instead."""
         nested = openai_error(status, message, None, code)["error"]
         flat = {"code": code or nested["type"], "message": message, "param": None}
-        failed = response_object(self.info, self._items, None, "failed")
+        failed = response_object(self.info, self._output(), None, "failed")
         kind = "rate_limit_exceeded" if status == 429 else "server_error"  # the schema's codes
         failed["error"] = {"code": kind, "message": message}
         return [

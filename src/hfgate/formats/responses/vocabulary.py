@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from hfgate.formats._shared import token_count, tool_choice_mode
 from hfgate.formats.base import RequestError
 from hfgate.inputs.request import ToolChoice
 from hfgate.types import FinishReason, StepResult, ToolCall, Usage
+
+
+def fail(param: str, message: str) -> NoReturn:
+    """A client's mistake: a 400 naming the field."""
+    raise RequestError(message, param=param)
+
 
 PATH = "/responses"
 
