@@ -123,3 +123,31 @@ def test_command_line_api_choice(
         finally:
             proc.terminate()
             assert proc.wait(timeout=10) == 0
+
+
+def test_a_responder_answers_from_the_request_after_the_queue() -> None:
+    """Multi-turn scripts (tests/agents): the answer depends on what the client sent."""
+    seen: list[str] = []
+
+    def respond(request: hfgate.testing.RecordedRequest) -> Reply:
+        seen.append(request.path)
+        return Reply.text(f"{len(request.json['messages'])} messages")
+
+    with OpenAIEmulator() as api:
+        api.responder = respond
+        api.push(Reply.text("queued first"))
+        client = openai.OpenAI(base_url=api.base_url, api_key="k", max_retries=0)
+        answers = [
+            client.chat.completions.create(model="m", messages=MSG * n).choices[0].message.content
+            for n in (1, 2)
+        ]
+        assert answers == ["queued first", "2 messages"]
+        assert seen == ["/v1/chat/completions"]
+
+        def broken(request: hfgate.testing.RecordedRequest) -> Reply:
+            raise KeyError("tools")
+
+        api.responder = broken
+        with pytest.raises(openai.InternalServerError, match="responder: KeyError"):
+            client.chat.completions.create(model="m", messages=MSG)
+        client.close()

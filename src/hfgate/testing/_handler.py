@@ -18,7 +18,7 @@ from hfgate.testing._common import Answer, dumps
 from hfgate.testing.replies import Reply
 
 if TYPE_CHECKING:
-    from hfgate.testing.server import Emulator, EmulatorServer
+    from hfgate.testing.server import Emulator, EmulatorServer, RecordedRequest
     from hfgate.testing.wires import Format
 
 _MODELS = "/v1/models"
@@ -120,13 +120,13 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw or self.command == "POST" else None
         except ValueError as exc:
             problem = str(exc)
-        self._record(raw, body)
+        recorded = self._record(raw, body)
         surface = self.emulator.surface
         path = unquote(urlsplit(self.path).path).rstrip("/")
         wire = surface.routes.get(path) if self.command == "POST" else None
         listing = surface.listing if self.command == "GET" else None
         if wire is not None:
-            self._serve(wire(), body, problem)
+            self._serve(wire(), body, problem, recorded)
         elif listing is not None and path == _MODELS:
             self._json(200, listing(self.emulator.models))
         elif listing is not None and path.startswith(_MODELS + "/"):
@@ -141,7 +141,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._json(200, found)
 
-    def _serve(self, wire: Format, body: Any, problem: str | None) -> None:
+    def _serve(
+        self, wire: Format, body: Any, problem: str | None, recorded: RecordedRequest
+    ) -> None:
         surface = self.emulator.surface
         rejection = surface.authorize(self.fields) if self.emulator.require_auth else None
         if rejection is None:
@@ -149,7 +151,13 @@ class Handler(BaseHTTPRequestHandler):
         if rejection is not None:
             self._send_answer(rejection, surface.own_headers())
         else:
-            self._answer(self.emulator.next_reply(body, wire.user_text), body, wire)
+            try:
+                reply = self.emulator.next_reply(body, wire.user_text, recorded)
+            except Exception as exc:  # a responder's bug should fail the test, not hang it
+                traceback.print_exc(file=sys.stderr)
+                self._own_error(500, f"hfgate {surface.name} emulator's responder: {exc!r}")
+                return
+            self._answer(reply, body, wire)
 
     # --- answering a scripted reply ----------------------------------------------------------
 
@@ -240,8 +248,8 @@ class Handler(BaseHTTPRequestHandler):
             pass  # trailers
         return b"".join(parts)
 
-    def _record(self, raw: bytes, body: Any) -> None:
-        self.emulator.record(self.command, self.path, dict(self.fields), body, raw)
+    def _record(self, raw: bytes, body: Any) -> RecordedRequest:
+        return self.emulator.record(self.command, self.path, dict(self.fields), body, raw)
 
     def _json(self, status: int, payload: Any) -> None:
         headers = self.emulator.surface.own_headers()

@@ -63,10 +63,15 @@ class Surface:
     error: Callable[[int, str], Any]
 
 
+Responder = Callable[[RecordedRequest], Reply]
+"""Chooses the answer to one request from what it holds (a multi-turn script)."""
+
+
 class Emulator:
     """An API on loopback: `with SomeEmulator() as api:`, then `api.push(...)` scripted
-    replies; an empty queue answers with `default_reply` (an echo at first). Subclasses only
-    name their `surface`."""
+    replies; an empty queue answers with `responder(request)` when one is set (for scripts
+    that depend on what the client sent: its tools, a tool result), else with
+    `default_reply` (an echo at first). Subclasses only name their `surface`."""
 
     surface: ClassVar[Surface]
 
@@ -74,6 +79,7 @@ class Emulator:
         self.require_auth = require_auth
         self.requests: list[RecordedRequest] = []
         self.default_reply: Reply = Reply.echo()
+        self.responder: Responder | None = None
         self.models: list[dict[str, Any]] = [copy.deepcopy(dict(m)) for m in self.surface.models]
         self.stopping = threading.Event()
         self._queue: deque[Reply] = deque()
@@ -146,20 +152,30 @@ class Emulator:
 
     def record(
         self, method: str, path: str, headers: dict[str, str], body: Any, raw: bytes
-    ) -> None:
+    ) -> RecordedRequest:
         request = RecordedRequest(method, path, headers, body, raw)
         with self._lock:
             self.requests.append(request)
+        return request
 
     def next_reply(
         self,
         request: Mapping[str, Any],
         user_text: Callable[[Mapping[str, Any]], str] = last_user_text,
+        recorded: RecordedRequest | None = None,
     ) -> Reply:
-        """The next scripted reply, or the default; an echo becomes the text it answers,
-        found in the request by the wire's `user_text`."""
+        """The next scripted reply, else the responder's for the `recorded` request, else
+        the default; an echo becomes the text it answers, found in the request by the wire's
+        `user_text`."""
         with self._lock:
-            reply = self._queue.popleft() if self._queue else self.default_reply
+            queued = self._queue.popleft() if self._queue else None
+        responder = self.responder
+        if queued is not None:
+            reply = queued
+        elif responder is not None and recorded is not None:
+            reply = responder(recorded)
+        else:
+            reply = self.default_reply
         if reply.kind == "echo":
             return resolve_echo(reply, f"You said: {user_text(request)}")
         return reply
