@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -357,3 +358,31 @@ def test_stream_without_finish_reason_or_usage() -> None:
     _, step = _fold([_chunk({"content": "x"})])
     assert step.finish_reason == "other" and step.raw_finish_reason is None
     assert step.usage == Usage()
+
+
+def test_later_system_messages_join_the_first_for_templates_that_allow_one() -> None:
+    """Qwen3's, Mistral's and Gemma's chat templates raise on a system message that is not
+    first; a translated conversation (Claude Code's mid-conversation system turn) has some."""
+    req = ChatRequest(
+        model="m",
+        messages=(
+            Message("system", "Be brief."),
+            Message("user", "hi"),
+            Message("assistant", "Hello."),
+            Message("system", (TextPart("Plan mode is on."),)),
+            Message("user", "go on"),
+        ),
+    )
+    msgs = wire.build_body(req, stream=False)["messages"]
+    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
+    assert msgs[0] == {"role": "system", "content": "Be brief.\n\nPlan mode is on."}
+    late = replace(req, messages=req.messages[1:])  # no leading one: the later one moves up
+    assert wire.build_body(late, stream=False)["messages"][0] == {
+        "role": "system",
+        "content": "Plan mode is on.",
+    }
+    lone = (Message("system", (TextPart("Be brief."),)), Message("user", "hi"))
+    assert wire.build_body(replace(req, messages=lone), stream=False)["messages"][0] == {
+        "role": "system",
+        "content": [{"type": "text", "text": "Be brief."}],  # a lone first one as written
+    }

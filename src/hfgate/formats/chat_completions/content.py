@@ -36,6 +36,20 @@ _UNSUPPORTED_PARTS = ("input_audio", "file")
 # --- unified -> chat -----------------------------------------------------------------------
 
 
+def one_system_first(messages: tuple[Message, ...]) -> tuple[Message, ...]:
+    """The messages with every system message merged into one, first: the chat templates of
+    many open models (Qwen3's, Mistral's, Gemma's) raise on a system message anywhere else,
+    and a translated request can hold later ones (an Anthropic client's mid-conversation
+    `system` turn, a Responses `developer` message). Their texts join in order, a blank line
+    apart, as the Anthropic wire joins them into `system`; a lone leading one is left as is."""
+    systems = [m for m in messages if m.role == "system"]
+    if not systems or (len(systems) == 1 and messages[0] is systems[0]):
+        return messages
+    text = "\n\n".join(m.text for m in systems if m.text)
+    rest = tuple(m for m in messages if m.role != "system")
+    return (Message("system", text), *rest) if text else rest
+
+
 def render_message(m: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": m.role}
     if isinstance(m.content, str):

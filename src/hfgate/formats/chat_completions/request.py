@@ -1,5 +1,6 @@
 """Chat completions requests in both directions: `build_body` renders a unified request for an
-upstream; `parse_request` reads a client's body for the gateway.
+upstream (with one system message, first: `one_system_first`); `parse_request` reads a client's
+body for the gateway.
 
 Parsing is strict where the client half is lenient: a client's mistake is answered with a 400
 naming the field. The deprecated `functions`/`function_call` are rejected, not mapped: a legacy
@@ -16,6 +17,7 @@ from hfgate.formats._shared import deep_merge
 from hfgate.formats.base import Inbound, RequestError
 from hfgate.formats.chat_completions.content import (
     fail,
+    one_system_first,
     optional_str,
     parse_messages,
     render_message,
@@ -55,7 +57,7 @@ def build_body(req: ChatRequest, *, stream: bool) -> dict[str, Any]:
     """The JSON body; `model` first so a proxy can route from the first bytes."""
     body: dict[str, Any] = {
         "model": req.model,
-        "messages": [render_message(m) for m in req.messages],
+        "messages": [render_message(m) for m in one_system_first(req.messages)],
     }
     if stream:
         body["stream"] = True
