@@ -46,6 +46,8 @@ def keys() -> None:
 @click.option("--rpm", type=click.IntRange(min=1), help="Requests per minute.")
 @click.option("--models", default="", metavar="PATTERNS",
               help='Names or patterns it may use, e.g. "Qwen/*,Sonnet".')  # fmt: skip
+@click.option("--bill-to", metavar="ORG",
+              help="Bill its HF router calls to this organization (X-HF-Bill-To).")  # fmt: skip
 @database_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def create(
@@ -53,6 +55,7 @@ def create(
     budget_usd: float | None,
     rpm: int | None,
     models: str,
+    bill_to: str | None,
     database_url: str | None,
     as_json: bool,
 ) -> None:
@@ -61,7 +64,12 @@ def create(
 
     if budget_usd is not None and not math.isfinite(budget_usd):
         raise click.BadParameter("must be a finite number of dollars", param_hint="--budget-usd")
-    new = make_key(name, models=models.split(","), rpm=rpm, budget_usd=budget_usd)
+    try:
+        new = make_key(
+            name, models=models.split(","), rpm=rpm, budget_usd=budget_usd, bill_to=bill_to
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--bill-to") from None
     with_store(database_url, lambda store: store.create_key(new.record))
     if as_json:
         click.echo(json.dumps({**key_json(new.record), "key": new.secret}, indent=2))
@@ -123,4 +131,6 @@ def _limits(record: KeyRecord) -> str:
     parts = [f"models {','.join(record.models)}" if record.models else "every model"]
     parts.append(f"{record.rpm} requests/min" if record.rpm else "no rate limit")
     parts.append(f"budget ${record.budget_usd:g}" if record.budget_usd is not None else "no budget")
+    if record.bill_to:
+        parts.append(f"router calls billed to {record.bill_to}")
     return ", ".join(parts)

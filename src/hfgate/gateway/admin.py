@@ -15,7 +15,7 @@ from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.body import read_json
 from hfgate.gateway.errors import GatewayError
 from hfgate.gateway.exchange import error_response
-from hfgate.gateway.keys import key_json, make_key
+from hfgate.gateway.keys import check_bill_to, key_json, make_key
 from hfgate.gateway.store import Store
 
 _BODY_LIMIT = 64 * 1024
@@ -31,7 +31,7 @@ class KeysAPI:
             await self._master(request)
             body = await read_json(request, _BODY_LIMIT)
             name, models, rpm, budget = parse_new_key(body)
-            new = make_key(name, models=models, rpm=rpm, budget_usd=budget)
+            new = make_key(name, models=models, rpm=rpm, budget_usd=budget, bill_to=_bill_to(body))
             await self.store.create_key(new.record)
         except Exception as exc:  # noqa: BLE001 - answered as an error body
             return error_response(exc)
@@ -59,6 +59,16 @@ class KeysAPI:
         caller = await self.auth.caller(request.headers)
         if not caller.is_master:
             raise GatewayError(403, "Managing keys needs the master key.", code="not_master")
+
+
+def _bill_to(body: dict[str, Any]) -> str | None:
+    value = body.get("bill_to")
+    if not isinstance(value, str | None):
+        raise RequestError("`bill_to` must be an organization name, a string.", param="bill_to")
+    try:
+        return check_bill_to(value)
+    except ValueError as exc:
+        raise RequestError(str(exc), param="bill_to") from None
 
 
 def parse_new_key(body: Any) -> tuple[str, list[str], int | None, float | None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ def make_key(
     models: Iterable[str] = (),
     rpm: int | None = None,
     budget_usd: float | None = None,
+    bill_to: str | None = None,
     now: float | None = None,
 ) -> NewKey:
     key_id = secrets.token_hex(5)
@@ -50,6 +52,7 @@ def make_key(
         rpm=rpm,
         budget_usd=budget_usd,
         created_at=time.time() if now is None else now,
+        bill_to=check_bill_to(bill_to),
     )
     return NewKey(record, f"{PREFIX}{key_id}_{secret}")
 
@@ -90,4 +93,21 @@ def key_json(record: KeyRecord) -> dict[str, Any]:
         "spent_usd": record.spent_usd,
         "created_at": record.created_at,
         "revoked_at": record.revoked_at,
+        "bill_to": record.bill_to,
     }
+
+
+_HF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+"""An HF organization or resource-group name (it is sent as a header: nothing else fits)."""
+
+
+def check_bill_to(value: str | None) -> str | None:
+    """The name, stripped, or ValueError saying what an organization name looks like."""
+    if value is None or not value.strip():
+        return None
+    if not _HF_NAME.fullmatch(value.strip()):
+        raise ValueError(
+            f"{value.strip()[:100]!r} is not a Hugging Face organization name: letters, digits, "
+            "'.', '_' and '-', as in huggingface.co/<org>."
+        )
+    return value.strip()

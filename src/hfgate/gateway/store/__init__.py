@@ -38,6 +38,9 @@ class KeyRecord:
     spent_usd: float = 0.0
     created_at: float = 0.0
     revoked_at: float | None = None
+    bill_to: str | None = None
+    """The Hugging Face organization (or resource group) its router calls are billed to,
+    sent as `X-HF-Bill-To`; None bills the gateway's own HF account."""
 
 
 @dataclass(frozen=True, slots=True)

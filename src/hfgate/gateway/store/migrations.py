@@ -134,6 +134,8 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX admissions_at ON admissions (at)",
         {"postgres": PG_ADMIT},
     ],
+    # 3: a key may bill its router calls to an HF organization (`X-HF-Bill-To`)
+    ["ALTER TABLE keys ADD COLUMN bill_to TEXT"],
 ]
 
 SCHEMA_VERSION_TABLE = (
