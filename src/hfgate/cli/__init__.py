@@ -26,6 +26,7 @@ _COMMANDS = {
     "serve": "hfgate.cli.serve",
     "keys": "hfgate.cli.keys",
     "usage": "hfgate.cli.usage",
+    "launch": "hfgate.cli.launch",
 }
 
 

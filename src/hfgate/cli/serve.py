@@ -39,16 +39,8 @@ def serve(host: str, port: int, database_url: str | None, workers: int, access_l
     OpenAI SDK:     OpenAI(base_url="http://HOST:PORT/v1", api_key=KEY)
     Anthropic SDK:  Anthropic(base_url="http://HOST:PORT", api_key=KEY)
     """
-    try:
-        import httpx_aiohttp  # noqa: F401
-        import prometheus_client  # noqa: F401
-        import starlette  # noqa: F401
-        import uvicorn
-    except ImportError as exc:
-        raise ConfigError(
-            f"hfgate serve needs the serve extra ({exc.name} is missing): "
-            "pip install 'hfgate[serve]'"
-        ) from exc
+    require_serve_extra("hfgate serve")
+    import uvicorn
 
     from hfgate.cli.render import notice
     from hfgate.gateway.config import DATABASE_URL_ENV, MASTER_KEY_ENV
@@ -68,6 +60,19 @@ def serve(host: str, port: int, database_url: str | None, workers: int, access_l
         log_level="info" if access_log else "warning",
         timeout_graceful_shutdown=30,
     )
+
+
+def require_serve_extra(command: str) -> None:
+    """The gateway's own dependencies, or an error naming the extra to install."""
+    try:
+        import httpx_aiohttp  # noqa: F401
+        import prometheus_client  # noqa: F401
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            f"{command} needs the serve extra ({exc.name} is missing): pip install 'hfgate[serve]'"
+        ) from exc
 
 
 def _describe(database_url: str | None) -> str:
