@@ -160,3 +160,20 @@ def test_an_unknown_api_name_is_refused(router: RouterEmulator) -> None:
     with hfgate.Client(api_key="hf_test", base_url=router.base_url, hf_router=True) as client:
         with pytest.raises(hfgate.ConfigError, match="api='grpc' is not one of"):
             client.generate_text(model="org/model", prompt="hi", api="grpc")  # type: ignore[typeddict-item]
+
+
+def test_the_hf_router_messages_endpoint_with_bill_to(router: RouterEmulator) -> None:
+    """`api="messages"` for a Hub id: the router's own Anthropic Messages endpoint, with the
+    HF token as a Bearer key (the router's auth, not Anthropic's x-api-key)."""
+    router.push(Reply.text("Oui.", reasoning="Short.", thinking_signature="sig-9"))
+    with hfgate.Client(
+        api_key="hf_test", base_url=router.base_url, hf_router=True, bill_to="acme"
+    ) as client:
+        result = client.generate_text(model="Qwen/Qwen3-32B:groq", prompt="Oui?", api="messages")
+    assert (result.text, result.reasoning) == ("Oui.", "Short.")
+    sent = router.requests[-1]
+    assert sent.path == "/v1/messages" and sent.json["model"] == "Qwen/Qwen3-32B:groq"
+    assert sent.headers["authorization"] == "Bearer hf_test"
+    assert "x-api-key" not in sent.headers
+    assert sent.headers["x-hf-bill-to"] == "acme"
+    assert sent.headers["anthropic-version"]

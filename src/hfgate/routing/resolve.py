@@ -231,7 +231,7 @@ def _endpoint(
         key,
         {**chosen.headers, **(headers or {})},
         name=name or (None if router else urlsplit(base_url).netloc or None),
-        auth=chosen.auth,
+        auth="bearer" if router else chosen.auth,  # the router takes HF tokens as Bearer only
         hf=router or is_hf_host(base_url),
     )
 

@@ -1,4 +1,5 @@
-"""The Hugging Face router on loopback: chat completions and the Responses API, with the
+"""The Hugging Face router on loopback: chat completions, the Responses API and Anthropic
+Messages (`/v1/messages`, which the router serves for Claude Code), with the
 router's `x-inference-provider` / `x-request-id` headers, its `{"error": "..."}` envelope and
 its `GET /v1/models` catalog."""
 
@@ -32,7 +33,11 @@ def _meta_headers(reply: Reply) -> dict[str, str]:
 
 ROUTER = Surface(
     name="router",
-    routes={"/v1/chat/completions": wires.chat_wire, "/v1/responses": wires.responses_wire},
+    routes={
+        "/v1/chat/completions": wires.chat_wire,
+        "/v1/responses": wires.responses_wire,
+        "/v1/messages": wires.messages_wire,
+    },
     base_path="/v1",
     models=DEFAULT_MODELS,
     listing=lambda models: {"object": "list", "data": models},
@@ -45,8 +50,8 @@ ROUTER = Surface(
 
 class RouterEmulator(Emulator):
     """The router on loopback: `with RouterEmulator() as router:`, then `router.push(...)`
-    scripted replies, served to `POST /v1/chat/completions` and `POST /v1/responses`; an
-    empty queue answers with `default_reply` (an echo at first). With `require_auth`, both
-    want `Authorization: Bearer hf_...`; the catalog stays public."""
+    scripted replies, served to `POST /v1/chat/completions`, `/v1/responses` and
+    `/v1/messages`; an empty queue answers with `default_reply` (an echo at first). With
+    `require_auth`, all want `Authorization: Bearer hf_...`; the catalog stays public."""
 
     surface = ROUTER
