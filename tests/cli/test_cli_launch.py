@@ -162,9 +162,12 @@ def test_droid_gets_a_settings_file_that_lives_for_the_run_only(
     assert not (home / ".factory").exists()  # the user's own settings are not touched
 
 
-def test_sigterm_reaches_the_agent_and_its_status_is_ours(
-    stand_in: Callable[[str], Path], launch_env: Env
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_reaches_the_agent_once_and_its_status_is_ours(
+    sent: signal.Signals, stand_in: Callable[[str], Path], launch_env: Env
 ) -> None:
+    """Off a terminal (here), a SIGINT is passed on like SIGTERM; at a terminal, Ctrl-C
+    reaches the agent by itself and launch leaves it alone."""
     report = stand_in("codex")
     env = launch_env(STAND_IN_WAIT="1")
     process = subprocess.Popen([sys.executable, "-m", "hfgate.cli", "launch", "codex", "-m",
@@ -175,12 +178,12 @@ def test_sigterm_reaches_the_agent_and_its_status_is_ours(
         while not report.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert report.exists(), "the agent did not start"
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 128 + signal.SIGTERM
+        process.send_signal(sent)
+        assert process.wait(30) == 128 + sent
     finally:
         process.kill()
         process.communicate()
-    assert Path(str(report) + ".signal").read_text() == str(int(signal.SIGTERM))
+    assert Path(str(report) + ".signal").read_text() == str(int(sent))
 
 
 def test_a_running_gateway_is_used_as_given(
@@ -330,3 +333,37 @@ def test_no_model_named_off_a_terminal_takes_the_first_pick(
     done = launch(launch_env(), "claude")
     assert done.returncode == 0, done.stderr
     assert read(report)["env"]["ANTHROPIC_MODEL"] == "deepseek-ai/DeepSeek-V4-Pro:together"
+
+
+def test_on_a_terminal_the_user_picks_the_model(launch_env: Env) -> None:
+    """No -m at a terminal: the ranked list, then the choice (here the second)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "hfgate.cli", "launch", "opencode",
+                                "--print"], env=launch_env(), stdin=follower, stdout=follower,
+                               stderr=follower, close_fds=True)  # fmt: skip
+    os.close(follower)
+    shown = b""
+    try:
+        while b"Model [1]:" not in shown:
+            shown += os.read(leader, 4096)
+        os.write(leader, b"2\n")
+        process.wait(30)
+        while chunk := _read_some(leader):
+            shown += chunk
+    finally:
+        process.kill()
+        os.close(leader)
+    text = shown.decode()
+    assert "1. deepseek-ai/DeepSeek-V4-Pro:together  (512,000 tokens, $4.4/1M out)" in text
+    assert "2. openai/gpt-oss-120b:cerebras  (131,072 tokens, $0.69/1M out)" in text
+    assert '"model": "hfgate/openai/gpt-oss-120b:cerebras"' in text
+    assert process.returncode == 0
+
+
+def _read_some(fd: int) -> bytes:
+    try:
+        return os.read(fd, 4096)
+    except OSError:  # the other end closed
+        return b""

@@ -506,15 +506,13 @@ _ERRORS = [
     (_body(system=7), "system", "string or a list"),
     (_body(tools={"name": "f"}), "tools", "must be a list"),
     (_body(tools=["f"]), "tools.0", "{name, description, input_schema}"),
+    (_body(tools=[{"type": 5, "name": "f"}]), "tools.0.type", "must be a string"),
     (
-        _body(tools=[{"type": "web_search_20250305", "name": "web_search"}]),
-        "tools.0.type",
-        "'web_search_20250305': server tools are not supported by this gateway",
-    ),
-    (
-        _body(tools=[{"type": "bash_20250124", "name": "bash"}]),
-        "tools.0.type",
-        "server tools are not supported",
+        _body(
+            tools=[{"type": "web_search_20250305", "name": "f"}, {"name": "f", "input_schema": {}}]
+        ),
+        "tools.1.name",
+        "'f' names two tools",
     ),
     (_body(tools=[{"input_schema": {}}]), "tools.0.name", "must be a string"),
     (_body(tools=[{"name": "f"}]), "tools.0.input_schema", "JSON schema object"),

@@ -11,18 +11,13 @@ What this server does differently from the HF router, and the tests pin down:
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jsonschema
 import pytest
+from llama_server import llama_server
 from pydantic import BaseModel
 
 import hfgate
@@ -31,55 +26,16 @@ from hfgate.types import Finish, TextDelta
 
 pytestmark = pytest.mark.local
 
-SERVER_DEPS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
 MODEL = "smollm2"
 GREEDY: dict[str, Any] = {"seed": 7, "temperature": 0}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def server(packaged_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The server's root URL (`http://127.0.0.1:PORT`), up until the module's tests end."""
-    missing = [name for name in SERVER_DEPS if find_spec(name) is None]
-    if missing:
-        pytest.skip(f"llama.cpp's server needs: pip install 'llama-cpp-python[server]' ({missing})")
-    port = _free_port()
     log = tmp_path_factory.mktemp("llama_server") / "server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(proc, url, log)
+    with llama_server(packaged_gguf, log) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _wait_until_up(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"llama.cpp server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    pytest.fail(f"llama.cpp server did not answer within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture

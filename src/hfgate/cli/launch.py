@@ -206,12 +206,12 @@ def _choose_model(model: str | None) -> tuple[str, int | None]:
 
 
 def _ask(ranked: list[Coder]) -> Coder:
-    from hfgate.cli.render import count, usd
+    from hfgate.cli.render import count
 
     shown = ranked[:_SHOWN_CHOICES]
     click.echo("Models that call tools, from the router's live catalog:", err=True)
     for number, coder in enumerate(shown, 1):
-        price = usd(coder.output_price, unknown="?")
+        price = "?" if coder.output_price is None else f"${coder.output_price:g}"
         click.echo(f"  {number}. {coder.model}  ({count(coder.context_window)} tokens, "
                    f"{price}/1M out)", err=True)  # fmt: skip
     picked = click.prompt("Model", type=click.IntRange(1, len(shown)), default=1, err=True)

@@ -10,6 +10,7 @@ from hfgate.client.backends import (
     AsyncBackend,
     BackendItem,
     HttpBase,
+    PromptUsage,
     events_from_complete,
     incomplete,
     with_model,
@@ -61,7 +62,7 @@ class AsyncHttpChat(HttpBase):
             meta = with_model(meta, req)
             yield meta
             acc = self.wire.accumulator(meta)
-            ended = False
+            ended = counted = False
             try:
                 async for chunk in chunks:
                     if chunk is DONE:
@@ -71,7 +72,11 @@ class AsyncHttpChat(HttpBase):
                             yield event
                         return
                     else:
-                        for event in acc.feed(chunk):
+                        events = acc.feed(chunk)
+                        if not counted and acc.prompt_usage is not None:
+                            counted = True
+                            yield PromptUsage(acc.prompt_usage)
+                        for event in events:
                             yield checked_event(event)
             except APIConnectionError as exc:
                 if type(exc) is not APIConnectionError:  # a timeout, a malformed event

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Unpack
 
 from hfgate.client.async_backends import async_backend_for
-from hfgate.client.backends import AsyncBackend
+from hfgate.client.backends import AsyncBackend, PromptUsage
 from hfgate.client.base import ClientBase, object_options, retry_options
 from hfgate.client.generation import PendingCall, Run, run_tool_async
 from hfgate.client.stream import AsyncTextStream
@@ -57,7 +57,7 @@ class AsyncClient(ClientBase):
         pending: list[PendingCall] = []
         while True:
             async for event in backend.stream(run.request):
-                if isinstance(event, ResponseMeta):
+                if isinstance(event, ResponseMeta | PromptUsage):
                     continue
                 if isinstance(event, StepFinish):
                     pending = run.record(event.step)

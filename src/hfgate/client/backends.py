@@ -10,6 +10,7 @@ from it (`scripts/unasync.py`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Protocol
 
 from hfgate.errors import IncompleteStreamError
@@ -27,11 +28,23 @@ from hfgate.types import (
     StreamEvent,
     TextDelta,
     ToolCallEvent,
+    Usage,
 )
 
-BackendItem = ResponseMeta | StreamEvent
+
+@dataclass(frozen=True, slots=True)
+class PromptUsage:
+    """The prompt's token counts, when the upstream says them before any content (Anthropic's
+    `message_start`): the gateway's own first frame carries them; the client drops them, since
+    the step's usage repeats them."""
+
+    usage: Usage
+
+
+BackendItem = ResponseMeta | PromptUsage | StreamEvent
 """What a backend's stream yields: an HTTP backend's first item is the `ResponseMeta` of who
-answers (from the headers, before any event); the client drops it, the gateway reports it."""
+answers (from the headers, before any event), then perhaps a `PromptUsage`; the client drops
+both, the gateway reports them."""
 
 
 class Backend(Protocol):

@@ -10,6 +10,7 @@ from hfgate.client.backends import (
     Backend,
     BackendItem,
     HttpBase,
+    PromptUsage,
     events_from_complete,
     incomplete,
     with_model,
@@ -60,7 +61,7 @@ class HttpChat(HttpBase):
             meta = with_model(meta, req)
             yield meta
             acc = self.wire.accumulator(meta)
-            ended = False
+            ended = counted = False
             try:
                 for chunk in chunks:
                     if chunk is DONE:
@@ -70,7 +71,11 @@ class HttpChat(HttpBase):
                             yield event
                         return
                     else:
-                        for event in acc.feed(chunk):
+                        events = acc.feed(chunk)
+                        if not counted and acc.prompt_usage is not None:
+                            counted = True
+                            yield PromptUsage(acc.prompt_usage)
+                        for event in events:
                             yield checked_event(event)
             except APIConnectionError as exc:
                 if type(exc) is not APIConnectionError:  # a timeout, a malformed event

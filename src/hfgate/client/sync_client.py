@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Unpack
 
-from hfgate.client.backends import Backend
+from hfgate.client.backends import Backend, PromptUsage
 from hfgate.client.base import ClientBase, object_options, retry_options
 from hfgate.client.generation import PendingCall, Run, run_tool_sync
 from hfgate.client.stream import TextStream
@@ -54,7 +54,7 @@ class Client(ClientBase):
         pending: list[PendingCall] = []
         while True:
             for event in backend.stream(run.request):
-                if isinstance(event, ResponseMeta):
+                if isinstance(event, ResponseMeta | PromptUsage):
                     continue
                 if isinstance(event, StepFinish):
                     pending = run.record(event.step)

@@ -17,10 +17,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hfgate.formats import FORMATS
+from hfgate.formats.anthropic import PATH
 from hfgate.formats.base import Format
 from hfgate.gateway.admin import KeysAPI
 from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.config import GatewayConfig
+from hfgate.gateway.counting import COUNT_PATH, TokenCounts
 from hfgate.gateway.errors import GatewayError
 from hfgate.gateway.exchange import Exchanges, error_response
 from hfgate.gateway.listing import anthropic_list, model_names, openai_list
@@ -46,6 +48,8 @@ def create_app(config: GatewayConfig | None = None, *, store: Store | None = Non
         if d.name != "messages"
     ]
     routes += [
+        Route(COUNT_PATH, state.count_tokens, methods=["POST"]),
+        Route("/", state.root, methods=["GET"]),  # and HEAD: Claude Code probes it
         Route("/v1/models", state.models, methods=["GET"]),
         Route("/models", state.models, methods=["GET"]),
         Route("/health", state.health, methods=["GET"]),
@@ -87,6 +91,7 @@ class _State:
             max_body_bytes=self.config.max_body_bytes,
         )
         self.keys = KeysAPI(store, self.auth)
+        self.counts = TokenCounts(self.exchanges, max_body_bytes=self.config.max_body_bytes)
         if self.config.refresh_catalog:  # prices first: budgets need them from request one
             await anyio.to_thread.run_sync(_warm_up, self.router_url)
         try:
@@ -102,14 +107,16 @@ class _State:
 
         return handle
 
+    async def count_tokens(self, request: Request) -> Response:
+        return await self.counts.handle(request)
+
+    async def root(self, request: Request) -> Response:
+        return JSONResponse({"service": "hfgate", "status": "ok", "models": "/v1/models"})
+
     async def models(self, request: Request) -> Response:
-        anthropic_client = "anthropic-version" in request.headers
+        anthropic_client = _anthropic_client(request)
         try:
-            caller = await self.auth.caller(request.headers)
-            if caller.key is not None:  # the cache cannot know of a revocation: ask
-                current = await self.store.get_key(caller.key.id)
-                if current is None or current.revoked_at is not None:
-                    raise GatewayError(401, "This API key has been revoked.", code="revoked")
+            caller = await self.auth.current_caller(request.headers)
         except Exception as exc:  # noqa: BLE001
             return error_response(exc, anthropic_client)
         patterns = caller.key.models if caller.key is not None else ()
@@ -153,11 +160,34 @@ def _warm_up(url: str) -> None:
         import genai_prices  # noqa: F401
 
 
+def _anthropic_client(request: Request) -> bool:
+    """Whether to answer in Anthropic's error format: a path of the Messages API, or a client
+    that sends `anthropic-version`, or its key as `x-api-key` without `Authorization`."""
+    path, headers = request.url.path, request.headers
+    if path == PATH or path.startswith(f"{PATH}/"):
+        return True
+    return "anthropic-version" in headers or (
+        "x-api-key" in headers and "authorization" not in headers
+    )
+
+
 async def _not_found(request: Request, exc: Exception) -> Response:
-    message = f"No route {request.url.path}; see /v1/models, /v1/chat/completions, ..."
-    return error_response(GatewayError(404, message, code="not_found"))
+    path = request.url.path
+    if path.startswith(_BATCHES):
+        message = (
+            "Message Batches are not served by this gateway; "
+            "send each request to POST /v1/messages."
+        )
+    else:
+        message = f"No route {path}; see /v1/models, /v1/chat/completions, /v1/messages, ..."
+    return error_response(GatewayError(404, message, code="not_found"), _anthropic_client(request))
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
     message = f"{request.method} is not allowed on {request.url.path}."
-    return error_response(GatewayError(405, message, code="method_not_allowed"))
+    allow = getattr(exc, "headers", None) or {}
+    error = GatewayError(405, message, code="method_not_allowed", headers=allow)
+    return error_response(error, _anthropic_client(request))
+
+
+_BATCHES = f"{PATH}/batches"

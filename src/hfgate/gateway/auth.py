@@ -79,3 +79,13 @@ class Authenticator:
             self._known.clear()
         self._known[presented] = record
         return Caller(record)
+
+    async def current_caller(self, headers: Mapping[str, str]) -> Caller:
+        """`caller`, with the key's revocation asked of the database: for the endpoints that
+        skip `Store.admit` (the model list, token counting), where the cache cannot know."""
+        caller = await self.caller(headers)
+        if caller.key is not None:
+            current = await self.store.get_key(caller.key.id)
+            if current is None or current.revoked_at is not None:
+                raise GatewayError(401, "This API key has been revoked.", code="revoked")
+        return caller

@@ -12,17 +12,19 @@ import secrets
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from hfgate.formats import MESSAGES
 from hfgate.formats.base import Format, Inbound, ReplyInfo, StreamRenderer
 from hfgate.formats.error_bodies import anthropic_error, openai_error
 from hfgate.gateway.auth import Authenticator, Caller
 from hfgate.gateway.body import read_json
+from hfgate.gateway.counting import CHARS_PER_TOKEN, SOURCE_HEADER, estimate_tokens
 from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
@@ -148,15 +150,13 @@ class Exchanges:
             inbound = dialect.parse_request(await read_json(request, self.max_body_bytes))
             ticket.model = inbound.request.model
             ticket.stream = inbound.stream
-            ticket.warnings = inbound.warnings
-            for warning in inbound.warnings:
-                log.warning("request %s: %s", ticket.request_id, warning)
-            candidates = self._candidates(ticket.caller, ticket.model)
+            candidates = self.candidates(ticket.caller, ticket.model)
             ticket.resolved = True
             await self._admit(ticket.caller)
             if inbound.stream:
                 return await self._stream(ticket, dialect, inbound, candidates)
             candidate, step = await self.upstreams.complete(candidates, inbound, dialect.name)
+            self._warn(ticket, candidate, inbound)
             body = dialect.render_response(step, _info(ticket, candidate, inbound))
             headers = _served_headers(ticket, candidate, step.meta)
             answer = _json(body, 200, headers, candidate.secrets)
@@ -167,7 +167,8 @@ class Exchanges:
             return await self._failed(ticket, dialect, exc)
         return answer
 
-    def _candidates(self, caller: Caller, model: str) -> list[Candidate]:
+    def candidates(self, caller: Caller, model: str) -> list[Candidate]:
+        """Who may answer `model` for this caller: its key's patterns and budget checked."""
         if caller.key is not None and not allows(caller.key.models, model):
             allowed = ", ".join(caller.key.models)
             raise GatewayError(
@@ -179,6 +180,12 @@ class Exchanges:
             return self.upstreams.candidates(model)
         budgeted = caller.key.budget_usd is not None
         return self.upstreams.candidates(model, caller.key.models, budgeted=budgeted)
+
+    def _warn(self, ticket: Ticket, candidate: Candidate, inbound: Inbound) -> None:
+        """What the request this candidate got left out, for the headers and the log."""
+        ticket.warnings = self.upstreams.warnings_for(candidate, inbound, ticket.api)
+        for warning in ticket.warnings:
+            log.warning("request %s: %s", ticket.request_id, warning)
 
     async def _admit(self, caller: Caller) -> None:
         if caller.key is None:
@@ -210,10 +217,17 @@ class Exchanges:
     ) -> Response:
         opened = await self.upstreams.open_stream(candidates, inbound, dialect.name)
         candidate = opened.candidate
-        renderer = dialect.stream_renderer(_info(ticket, candidate, inbound))
+        self._warn(ticket, candidate, inbound)
+        info = _info(ticket, candidate, inbound)
+        headers = {**_served_headers(ticket, candidate, opened.meta), **_SSE_HEADERS}
+        if dialect.name == MESSAGES.name:  # message_start carries the prompt's count
+            counted = opened.prompt_usage
+            headers[SOURCE_HEADER] = "upstream" if counted else "estimate"
+            estimate = Usage(input_tokens=estimate_tokens(inbound.request))
+            info = replace(info, prompt_usage=counted or estimate)
+        renderer = dialect.stream_renderer(info)
         cut = _CutShort(inbound.request, opened.meta or ResponseMeta(candidate.route.model))
         frames = self._frames(ticket, candidate, renderer, opened.events, cut)
-        headers = {**_served_headers(ticket, candidate, opened.meta), **_SSE_HEADERS}
         return ClosingStream(frames, headers=headers, media_type="text/event-stream")
 
     async def _frames(
@@ -292,8 +306,9 @@ class Exchanges:
 
 class _CutShort:
     """What a stream that ends early (a hang-up, an upstream failure) has cost so far, when the
-    upstream never said: about 4 characters a token, prompt and streamed output. The provider
-    charged for those tokens, so the key's budget is charged for them too."""
+    upstream never said: the prompt as `counting.estimate_tokens` puts it, the streamed output
+    at about 4 characters a token. The provider charged for those tokens, so the key's budget
+    is charged for them too."""
 
     def __init__(self, request: ChatRequest, meta: ResponseMeta) -> None:
         self.request = request
@@ -307,11 +322,8 @@ class _CutShort:
             self.streamed += len(event.arguments_delta)
 
     def step(self) -> StepResult:
-        prompt = sum(
-            len(m.text) + sum(len(c.raw_arguments) for c in m.tool_calls)
-            for m in self.request.messages
-        )
-        usage = Usage(input_tokens=prompt // 4 + 1, output_tokens=self.streamed // 4 + 1)
+        prompt = estimate_tokens(self.request)
+        usage = Usage(input_tokens=prompt, output_tokens=self.streamed // CHARS_PER_TOKEN + 1)
         return StepResult("", None, (), "other", None, usage, self.meta)
 
 

@@ -40,6 +40,10 @@ class Metrics:
             "hfgate_cost_usd", "Cost in US dollars of priced requests.",
             ("model", "provider", "key"), registry=self.registry,
         )  # fmt: skip
+        self.token_counts = Counter(
+            "hfgate_token_counts", "Token counts answered (free: not in hfgate_requests), by "
+            "where the count came from.", ("source", "key"), registry=self.registry,
+        )  # fmt: skip
 
     def observe(self, row: UsageRow, key_name: str, model: str) -> None:
         """`model` is a label the caller vouches for: never a raw client string."""

@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 from hfgate.client.async_backends import async_backend_for
-from hfgate.client.backends import AsyncBackend, BackendItem
+from hfgate.client.backends import AsyncBackend, BackendItem, PromptUsage
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.formats.base import Inbound
 from hfgate.gateway.errors import GatewayError, falls_back
@@ -23,7 +23,7 @@ from hfgate.http.endpoint import RetryPolicy
 from hfgate.inputs.model_ids import is_local_model
 from hfgate.inputs.request import ChatRequest
 from hfgate.routing.resolve import Origin, Route, resolve_model
-from hfgate.types import ResponseMeta, StepResult, StreamEvent
+from hfgate.types import ResponseMeta, StepResult, StreamEvent, Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,8 @@ class OpenStream:
     candidate: Candidate
     events: AsyncGenerator[StreamEvent, None]
     meta: ResponseMeta | None
+    prompt_usage: Usage | None = None
+    """The prompt's counts, when the upstream said them before its first event."""
 
 
 class Upstreams:
@@ -103,11 +105,18 @@ class Upstreams:
         """The unified request as this candidate gets it. The client's extra fields ride
         along only to an upstream that speaks the client's own API, and under the operator's
         extraArgs (`Route.prepare` is the one place that merges them)."""
-        wire = candidate.route.wire
-        same = wire is not None and wire.name == dialect
+        same = _same_wire(candidate, dialect)
+        if not same and inbound.same_wire_required is not None:
+            raise inbound.same_wire_required
         return candidate.route.prepare(
             inbound.request, foreign=inbound.passthrough if same else None
         )
+
+    def warnings_for(self, candidate: Candidate, inbound: Inbound, dialect: str) -> tuple[str, ...]:
+        """What the client is told was left out of the request this candidate got."""
+        if _same_wire(candidate, dialect):
+            return inbound.warnings
+        return (*inbound.warnings, *inbound.same_wire_only)
 
     def backend(self, candidate: Candidate, *, last: bool) -> AsyncBackend:
         # With a fallback waiting, hand over at once instead of retrying here.
@@ -142,32 +151,43 @@ class Upstreams:
             last = index == len(candidates) - 1
             events: AsyncIterator[BackendItem] | None = None
             meta: ResponseMeta | None = None
+            counted: Usage | None = None
             try:
                 request = self.request_for(candidate, inbound, dialect)
                 events = aiter(self.backend(candidate, last=last).stream(request))
                 first = await anext(events, None)
-                if isinstance(first, ResponseMeta):  # who answers, then the first event
-                    meta, first = first, await anext(events, None)
+                while isinstance(first, ResponseMeta | PromptUsage):  # before the first event
+                    if isinstance(first, ResponseMeta):
+                        meta = first
+                    else:
+                        counted = first.usage
+                    first = await anext(events, None)
             except HfgateError as error:
                 await aclose(events)
                 if last or not falls_back(error):
                     raise
                 continue
-            return OpenStream(candidate, _starting_with(first, events), meta)
+            return OpenStream(candidate, _starting_with(first, events), meta, counted)
         raise AssertionError("no candidates")
 
     async def aclose(self) -> None:
         await self.transport.aclose()
 
 
+def _same_wire(candidate: Candidate, dialect: str) -> bool:
+    """Whether the candidate's upstream speaks the client's own API."""
+    wire = candidate.route.wire
+    return wire is not None and wire.name == dialect
+
+
 async def _starting_with(
     first: BackendItem | None, rest: AsyncIterator[BackendItem]
 ) -> AsyncGenerator[StreamEvent, None]:
     try:
-        if first is not None and not isinstance(first, ResponseMeta):
+        if first is not None and not isinstance(first, ResponseMeta | PromptUsage):
             yield first
         async for event in rest:
-            if not isinstance(event, ResponseMeta):
+            if not isinstance(event, ResponseMeta | PromptUsage):
                 yield event
     finally:
         await aclose(rest)

@@ -55,6 +55,12 @@ class LocalChat:
         model, kwargs = self.request_kwargs(req)
         return wire.parse_response(model.complete(kwargs, cancel), _meta(req))
 
+    def count_tokens(self, req: ChatRequest) -> int | None:
+        """The `input_tokens` answering `req` would report, from the model's own tokenizer
+        (None when it cannot be known without generating)."""
+        model, kwargs = self.request_kwargs(req)
+        return model.count_prompt(kwargs)
+
     def stream(self, req: ChatRequest) -> Iterator[StreamEvent]:
         model, kwargs = self.request_kwargs(req)
         acc = wire.ChunkAccumulator(_meta(req))
@@ -96,6 +102,9 @@ class AsyncLocalChat:
 
     async def load(self) -> LocalModel:
         return await asyncio.to_thread(self.sync.load)
+
+    async def count_tokens(self, req: ChatRequest) -> int | None:
+        return await asyncio.to_thread(self.sync.count_tokens, req)
 
     async def complete(self, req: ChatRequest) -> StepResult:
         cancel = threading.Event()

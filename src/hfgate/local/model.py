@@ -37,6 +37,32 @@ class LocalModel:
         template = str(llama.metadata.get("tokenizer.chat_template", ""))
         self.template_has_tools = "tools" in template
         """Whether the GGUF's chat template renders a `tools` list (SmolLM2's does not)."""
+        self._formatter: Any = None
+
+    def count_prompt(self, kwargs: dict[str, Any]) -> int | None:
+        """The prompt tokens a call with these arguments evaluates (its `prompt_tokens`):
+        the GGUF's chat template rendered and tokenized as llama-cpp-python's chat handler
+        does. None when the model runs a built-in chat format instead of its template.
+        Tokenizing only reads the vocabulary, so it does not wait for a running answer."""
+        if self.llama.chat_format != "chat_template.default":
+            return None
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            special = self.llama.detokenize
+            self._formatter = Jinja2ChatFormatter(
+                template=str(self.llama.metadata["tokenizer.chat_template"]),
+                eos_token=special([self.llama.token_eos()], special=True).decode(),
+                bos_token=special([self.llama.token_bos()], special=True).decode(),
+            )
+        with _bad_request():  # a template that refuses the messages (raise_exception)
+            rendered = self._formatter(
+                messages=kwargs["messages"],
+                tools=kwargs.get("tools"),
+                tool_choice=kwargs.get("tool_choice"),
+            )
+        text = rendered.prompt.encode("utf-8")
+        return len(self.llama.tokenize(text, add_bos=not rendered.added_special, special=True))
 
     def _fresh_if_seeded(self, kwargs: dict[str, Any]) -> None:
         """A seeded call must be reproducible, but llama.cpp reusing the previous call's KV

@@ -98,7 +98,10 @@ OPENAI = Surface(
 
 ANTHROPIC = Surface(
     name="anthropic",
-    routes={"/v1/messages": wires.messages_wire},
+    routes={
+        "/v1/messages": wires.messages_wire,
+        "/v1/messages/count_tokens": wires.count_tokens_wire,
+    },
     base_path="",
     models=ANTHROPIC_MODELS,
     listing=_anthropic_listing,
@@ -119,7 +122,8 @@ class OpenAIEmulator(Emulator):
 
 
 class AnthropicEmulator(Emulator):
-    """The Anthropic API on loopback: `POST /v1/messages` and a `GET /v1/models` page of
+    """The Anthropic API on loopback: `POST /v1/messages`, `POST /v1/messages/count_tokens`
+    (the prompt's words as its tokens, as a message counts them) and a `GET /v1/models` page of
     Claude models, with `request-id` and Anthropic's error envelope (also for its own
     400/401/404s). `base_url` is the bare root: the
     `anthropic` SDK appends `/v1/messages` itself. Requests need `anthropic-version`; with

@@ -4,7 +4,7 @@ usage, tool choice, thinking budgets); `content`, `request`, `reply` and `stream
 and parse their part of the exchange."""
 
 from hfgate.formats.anthropic.reply import parse_response, render_error, render_response
-from hfgate.formats.anthropic.request import build_body, parse_request
+from hfgate.formats.anthropic.request import build_body, parse_count_request, parse_request
 from hfgate.formats.anthropic.stream import EventAccumulator, EventRenderer
 from hfgate.formats.anthropic.vocabulary import (
     ANSWER_TOOL,
@@ -28,6 +28,7 @@ __all__ = [
     "VERSION",
     "build_body",
     "finish_reason",
+    "parse_count_request",
     "parse_request",
     "parse_response",
     "parse_usage",

@@ -21,8 +21,8 @@ from hfgate.formats.anthropic.content import (
     parse_messages,
     parse_system,
     render_turns,
-    string_field,
 )
+from hfgate.formats.anthropic.tools import ParsedTools, as_written, parse_tools
 from hfgate.formats.anthropic.vocabulary import (
     ANSWER_TOOL,
     DEFAULT_MAX_TOKENS,
@@ -33,8 +33,7 @@ from hfgate.formats.anthropic.vocabulary import (
     thinking_budget,
 )
 from hfgate.formats.base import Inbound, RequestError
-from hfgate.inputs.request import ChatRequest, JsonSchemaFormat, RawFormat
-from hfgate.inputs.tools import Tool
+from hfgate.inputs.request import ChatRequest, JsonSchemaFormat, RawFormat, ToolChoice
 
 log = logging.getLogger("hfgate")
 
@@ -147,34 +146,90 @@ def _answer_tool(fmt: JsonSchemaFormat) -> dict[str, Any]:
 
 
 def parse_request(body: Any) -> Inbound:
+    return _parse(body, counting=False)
+
+
+def parse_count_request(body: Any) -> Inbound:
+    """A `POST /v1/messages/count_tokens` body: a Messages body without `max_tokens`."""
+    return _parse(body, counting=True)
+
+
+def _parse(body: Any, *, counting: bool) -> Inbound:
     if not isinstance(body, Mapping):
         raise RequestError("The request body must be a JSON object.")
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise field_error("model", "is required: a non-empty string naming the model.")
     max_tokens = as_int(body.get("max_tokens"))
-    if max_tokens is None or max_tokens < 1:
-        raise field_error("max_tokens", "is required: an integer of at least 1.")
+    if (body.get("max_tokens") is not None or not counting) and (max_tokens or 0) < 1:
+        need = "may be left out, else must be" if counting else "is required:"
+        raise field_error("max_tokens", f"{need} an integer of at least 1.")
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise field_error("stream", "must be true or false.")
-    tools = _tools(body.get("tools"))
+    tools = parse_tools(body.get("tools"))
+    response_format = _format(body)
+    choice, forced = _choice(body.get("tool_choice"), tools)
     request = ChatRequest(
         model=model,
         messages=(
             *parse_system(body.get("system"), "system"),
             *parse_messages(body.get("messages")),
         ),
-        tools=tools,
-        tool_choice=parse_tool_choice(body.get("tool_choice"), tools),
-        response_format=_format(body),
+        tools=tuple(tools.tools),
+        tool_choice=choice,
+        response_format=response_format,
         temperature=_number(body, "temperature"),
         max_tokens=max_tokens,
         top_p=_number(body, "top_p"),
         stop=_stop(body.get("stop_sequences")),
         reasoning_effort=_effort(body.get("thinking"), max_tokens),
     )
-    return Inbound(request, stream=stream, passthrough=_passthrough(body))
+    passthrough = _passthrough(body)
+    if tools.native:  # an Anthropic upstream gets the tools as written
+        passthrough["tools"] = as_written(body["tools"])
+        if isinstance(response_format, JsonSchemaFormat):
+            passthrough["tools"].append(_answer_tool(response_format))
+        if choice is None and body.get("tool_choice") is not None:
+            passthrough["tool_choice"] = body["tool_choice"]
+    return Inbound(
+        request,
+        stream=stream,
+        passthrough=passthrough,
+        same_wire_only=_anthropic_only(tools, body.get("mcp_servers")),
+        same_wire_required=forced,
+    )
+
+
+def _choice(raw: Any, tools: ParsedTools) -> tuple[ToolChoice | None, RequestError | None]:
+    """The unified tool choice, and the refusal for upstreams that cannot run the tool it
+    forces (a server tool, or `any` when only server tools are left)."""
+    forced = tools.forced(raw)
+    if forced is not None:
+        message = (
+            f"tool_choice forces {forced}, which Anthropic runs on its own servers, and this "
+            "model's upstream is not Anthropic's API: use tool_choice auto, or a Claude model."
+        )
+        return None, RequestError(message, param="tool_choice")
+    choice = parse_tool_choice(raw, tuple(tools.tools))
+    if tools.native and not tools.tools:  # nothing left to choose from elsewhere
+        return None, None
+    return choice, None
+
+
+def _anthropic_only(tools: ParsedTools, mcp_servers: Any) -> tuple[str, ...]:
+    said = []
+    if tools.anthropic_only:
+        said.append(
+            f"tools left out ({', '.join(tools.anthropic_only)}): Anthropic runs them on its "
+            "own servers (computer use needs a model trained for it), and only an Anthropic "
+            "upstream can"
+        )
+    if isinstance(mcp_servers, list) and mcp_servers:
+        said.append(
+            f"mcp_servers left out ({len(mcp_servers)}): only Anthropic's MCP connector calls them"
+        )
+    return tuple(said)
 
 
 def _passthrough(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,32 +248,6 @@ def _passthrough(body: Mapping[str, Any]) -> dict[str, Any]:
     return extra
 
 
-def _tools(raw: Any) -> tuple[Tool, ...]:
-    if raw is not None and not isinstance(raw, list):
-        raise field_error("tools", "must be a list of {name, description, input_schema} tools.")
-    tools: list[Tool] = []
-    for i, spec in enumerate(raw or ()):
-        at = f"tools.{i}"
-        if not isinstance(spec, Mapping):
-            raise field_error(at, "must be a tool: {name, description, input_schema}.")
-        kind = spec.get("type")
-        if kind not in (None, "custom"):
-            raise field_error(
-                f"{at}.type",
-                f"{kind!r}: server tools are not supported by this gateway; "
-                "only custom tools {name, description, input_schema}.",
-            )
-        name = string_field(spec, "name", at)
-        if any(t.name == name for t in tools):
-            raise field_error(f"{at}.name", f"{name!r} names two tools; tool names must be unique.")
-        schema = spec.get("input_schema")
-        if not isinstance(schema, Mapping):
-            raise field_error(f"{at}.input_schema", "must be a JSON schema object.")
-        description = string_field(spec, "description", at) if "description" in spec else None
-        tools.append(Tool(name, description, dict(schema)))
-    return tuple(tools)
-
-
 def _number(body: Mapping[str, Any], key: str) -> float | None:
     value = body.get(key)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
@@ -234,7 +263,7 @@ def _stop(raw: Any) -> tuple[str, ...] | None:
     return tuple(raw) or None
 
 
-def _effort(raw: Any, max_tokens: int) -> str | None:
+def _effort(raw: Any, max_tokens: int | None) -> str | None:
     """The smallest reasoning_effort whose budget covers `budget_tokens`. Adaptive thinking has
     no level: it reaches an Anthropic upstream through the passthrough, others run without."""
     kind = raw.get("type") if isinstance(raw, Mapping) else None
@@ -243,7 +272,9 @@ def _effort(raw: Any, max_tokens: int) -> str | None:
     if kind != "enabled":
         raise field_error("thinking.type", "must be enabled, disabled, adaptive or between_tools.")
     budget = as_int(raw.get("budget_tokens"))
-    if budget is None or not 1024 <= budget < max_tokens:
+    # A count request has no max_tokens to stay under.
+    too_big = budget is not None and max_tokens is not None and budget >= max_tokens
+    if budget is None or budget < 1024 or too_big:
         raise field_error(
             "thinking.budget_tokens", "must be an integer from 1024 up to max_tokens - 1."
         )

@@ -57,6 +57,8 @@ class EventAccumulator:
         self._stop: str | None = None
         self._model: str | None = None
         self._stopped = False
+        self.prompt_usage: Usage | None = None
+        """The input counts of `message_start`, before any content."""
 
     def feed(self, event: Mapping[str, Any]) -> list[StreamEvent]:
         kind = event.get("type")
@@ -69,6 +71,9 @@ class EventAccumulator:
             message = _object(event.get("message"))
             self._model = message.get("model") or None
             self._usage.update(_object(message.get("usage")))
+            counted = parse_usage(self._usage)
+            if counted is not None and counted.input_tokens is not None:
+                self.prompt_usage = counted
         elif kind == "message_delta":
             self._stop = _object(event.get("delta")).get("stop_reason") or self._stop
             usage = _object(event.get("usage"))
@@ -159,10 +164,12 @@ class EventRenderer:
     """Unified events -> Messages SSE: one content block at a time, a new one (index + 1)
     whenever the kind of content changes, as Anthropic streams them.
 
-    Usage is only known at the end: `message_start` carries zeros and `message_delta` the real
-    counts, input and cache included; both the SDK's `accumulate_event` and hfgate's own
-    `EventAccumulator` take them from there. A thinking block gets its `signature_delta` when
-    the upstream's block ends (`ReasoningItem`, from an Anthropic upstream), else unsigned."""
+    `message_start` carries the prompt's count the gateway has before the first event (an
+    Anthropic upstream's own, else an estimate: `ReplyInfo.prompt_usage`), and `message_delta`
+    the real counts, input and cache included, when the upstream gave them; both the SDK's
+    `accumulate_event` and hfgate's own `EventAccumulator` take them from there. A thinking
+    block gets its `signature_delta` when the upstream's block ends (`ReasoningItem`, from an
+    Anthropic upstream), else unsigned."""
 
     def __init__(self, info: ReplyInfo) -> None:
         self.info = info
@@ -172,7 +179,10 @@ class EventRenderer:
         self._unconfirmed: list[str | None] = []  # ids of streamed calls not yet re-announced
 
     def start(self) -> list[str]:
-        message = message_envelope(self.info, [], None, {"input_tokens": 0, "output_tokens": 0})
+        counted = self.info.prompt_usage
+        usage = {k: v for k, v in render_usage(counted).items() if v is not None} if counted else {}
+        usage = {"input_tokens": 0, "output_tokens": 0, **usage}
+        message = message_envelope(self.info, [], None, usage)
         return [_frame("message_start", {"type": "message_start", "message": message})]
 
     def event(self, event: StreamEvent) -> list[str]:

@@ -60,6 +60,9 @@ class ChunkAccumulator:
     any of its fields or as a leading `<think>` block, and `{"error": ...}` inside the stream.
     """
 
+    prompt_usage: Usage | None = None
+    """Chat completions count only at the end (a usage chunk)."""
+
     def __init__(self, meta: ResponseMeta) -> None:
         self.meta = meta
         self._text: list[str] = []

@@ -65,6 +65,22 @@ def responses_wire() -> Format:
 
 
 @functools.cache
+def count_tokens_wire() -> Format:
+    """Anthropic's token counting (`POST /v1/messages/count_tokens`): a Messages body without
+    `max_tokens`, answered `{"input_tokens": N}`; a scripted error is served as it is."""
+    from hfgate.testing.wires.anthropic import reply, request
+
+    return Format(
+        "count_tokens",
+        request.check_count,
+        request.user_text,
+        reply.render_count,
+        lambda script, body: (reply.render_count(script, body),),  # the checks refuse `stream`
+        reply.render_failure,
+    )
+
+
+@functools.cache
 def messages_wire() -> Format:
     """The Anthropic Messages API (`POST /v1/messages`)."""
     from hfgate.testing.wires.anthropic import reply, request

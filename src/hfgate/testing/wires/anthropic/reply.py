@@ -17,6 +17,7 @@ from typing import Any
 
 from anthropic.types import (
     Message,
+    MessageTokensCount,
     RawContentBlockDeltaEvent,
     RawContentBlockStartEvent,
     RawContentBlockStopEvent,
@@ -30,6 +31,7 @@ from hfgate.testing._common import (
     Answer,
     build,
     cached,
+    dump,
     dumps,
     padded_split,
     pieces,
@@ -82,6 +84,13 @@ def render_json(reply: Reply, request: Mapping[str, Any]) -> bytes:
         return dumps(payload)
 
     return cached(reply, ("messages-json", model, words), render)
+
+
+def render_count(reply: Reply, request: Mapping[str, Any]) -> bytes:
+    """A count_tokens answer: the prompt's tokens as a message would count them (its words, or
+    the reply's scripted `prompt_tokens`), cache reads and writes included."""
+    prompt = token_counts(reply, prompt_words(request))["prompt_tokens"]
+    return dumps(dump(MessageTokensCount.model_validate({"input_tokens": prompt})))
 
 
 def render_failure(reply: Reply, request: Mapping[str, Any]) -> Answer:

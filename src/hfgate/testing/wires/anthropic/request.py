@@ -21,13 +21,25 @@ def anthropic_error(status: int, type: str, message: str) -> Answer:
 
 def check(body: Any, problem: str | None, headers: Mapping[str, str]) -> Answer | None:
     """None when the request can be answered, else the API's 400."""
+    return _checked(body, problem, headers, _RULES)
+
+
+def check_count(body: Any, problem: str | None, headers: Mapping[str, str]) -> Answer | None:
+    """The same for `POST /v1/messages/count_tokens`, which takes no `max_tokens`, `stream`
+    or sampling settings (the API refuses any field it does not list)."""
+    return _checked(body, problem, headers, _COUNT_RULES)
+
+
+def _checked(
+    body: Any, problem: str | None, headers: Mapping[str, str], rules: tuple[Rule, ...]
+) -> Answer | None:
     if not headers.get("anthropic-version"):
         return _invalid("anthropic-version: header is required")
     if problem is not None:
         return _invalid(f"The request body is not valid JSON: {problem}")
     if not isinstance(body, dict):
         return _invalid("The request body must be a JSON object")
-    for rule in _RULES:
+    for rule in rules:
         message = rule(body)
         if message is not None:
             return _invalid(message)
@@ -105,6 +117,11 @@ def _tool_results(body: dict[str, Any]) -> str | None:
     return None
 
 
+def _count_fields(body: dict[str, Any]) -> str | None:
+    extra = sorted(body.keys() - _COUNT_FIELDS)
+    return f"{extra[0]}: Extra inputs are not permitted" if extra else None
+
+
 def _thinking(body: dict[str, Any]) -> str | None:
     thinking = body.get("thinking")
     if not isinstance(thinking, Mapping) or thinking.get("type") != "enabled":
@@ -117,7 +134,7 @@ def _thinking(body: dict[str, Any]) -> str | None:
             "thinking.enabled.budget_tokens: Input should be greater than or equal to "
             f"{_MIN_THINKING_BUDGET}"
         )
-    if budget >= body["max_tokens"]:
+    if "max_tokens" in body and budget >= body["max_tokens"]:
         return "`max_tokens` must be greater than `thinking.budget_tokens`"
     return None
 
@@ -140,9 +157,23 @@ def _cache_breakpoints(body: dict[str, Any]) -> str | None:
     return None
 
 
-_RULES: tuple[Callable[[dict[str, Any]], str | None], ...] = (
+Rule = Callable[[dict[str, Any]], str | None]
+_RULES: tuple[Rule, ...] = (
     _model,
     _max_tokens,
+    _messages,
+    _tool_results,
+    _thinking,
+    _cache_breakpoints,
+)
+_COUNT_FIELDS = frozenset(
+    "model messages system tools tool_choice thinking output_config cache_control speed "
+    "mcp_servers context_management compaction billing_policy".split()
+)
+"""What count_tokens takes (the SDK's MessageCountTokensParams, with the beta's fields)."""
+_COUNT_RULES: tuple[Rule, ...] = (
+    _count_fields,
+    _model,
     _messages,
     _tool_results,
     _thinking,
