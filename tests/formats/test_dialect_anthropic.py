@@ -811,3 +811,69 @@ def test_error_frame_is_anthropics_error_event() -> None:
     with pytest.raises(StreamError, match="Slow down"):
         wire.EventAccumulator(META).feed(_decode(frames)[0])
     assert render_error(529, "Busy", None, None)["error"]["type"] == "overloaded_error"
+
+
+def _blocks_in_order(datas: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(event type, block index) of the block events, checked to follow Anthropic's protocol:
+    one block at a time, each block's deltas between its start and its stop."""
+    seen, open_block = [], None
+    for data in datas:
+        kind = data["type"]
+        if kind == "content_block_start":
+            assert open_block is None, f"block {data['index']} opened inside {open_block}"
+            open_block = data["index"]
+        elif kind in ("content_block_delta", "content_block_stop"):
+            assert data["index"] == open_block, f"{kind} {data['index']} inside {open_block}"
+            open_block = None if kind == "content_block_stop" else open_block
+        else:
+            continue
+        seen.append((kind.removeprefix("content_block_"), data["index"]))
+    return seen
+
+
+def test_parallel_calls_that_stream_one_after_another_stream_live() -> None:
+    """The Messages and Responses wires stream calls in turn: each call's fragments go out
+    as they come, in its own block."""
+    events: list[StreamEvent] = [
+        ToolCallDelta(0, "", "toolu_a", "get_weather"),
+        ToolCallDelta(0, '{"city": '),
+        ToolCallDelta(0, '"Paris"}'),
+        ToolCallDelta(1, "", "toolu_b", "get_time"),
+        ToolCallDelta(1, '{"tz": '),
+        ToolCallDelta(1, '"CET"}'),
+        ToolCallEvent(CALL_A),
+        ToolCallEvent(CALL_B),
+        StepFinish(_step(tool_calls=(CALL_A, CALL_B), finish_reason="tool-calls")),
+    ]
+    datas = _decode(_frames(EventRenderer(INFO), events))
+    first, second = [("start", 0), ("delta", 0), ("delta", 0), ("stop", 0)], [("start", 1)]
+    assert _blocks_in_order(datas) == [*first, *second, ("delta", 1), ("delta", 1), ("stop", 1)]
+    step, _, snapshot = _fold(datas)
+    assert step.tool_calls == (CALL_A, CALL_B)
+    assert [b.input for b in snapshot.content] == [{"city": "Paris"}, {"tz": "CET"}]
+
+
+def test_parallel_calls_whose_fragments_interleave_still_come_one_block_at_a_time() -> None:
+    """A chat upstream may stream parallel calls' fragments in turns (index 0, 1, 0, 1...);
+    Anthropic's blocks cannot interleave, so the call that began second is held back and
+    sent whole once complete, after the first call's block."""
+    events: list[StreamEvent] = [
+        ToolCallDelta(0, "", "toolu_a", "get_weather"),
+        ToolCallDelta(1, "", "toolu_b", "get_time"),
+        ToolCallDelta(0, '{"city": '),
+        ToolCallDelta(1, '{"tz": '),
+        ToolCallDelta(0, '"Paris"}'),
+        ToolCallDelta(1, '"CET"}'),
+        ToolCallEvent(CALL_A),
+        ToolCallEvent(CALL_B),
+        StepFinish(_step(tool_calls=(CALL_A, CALL_B), finish_reason="tool-calls")),
+    ]
+    datas = _decode(_frames(EventRenderer(INFO), events))
+    first = [("start", 0), ("delta", 0), ("delta", 0), ("stop", 0)]
+    assert _blocks_in_order(datas) == [*first, ("start", 1), ("delta", 1), ("stop", 1)]
+    step, _, snapshot = _fold(datas)
+    assert step.tool_calls == (CALL_A, CALL_B)
+    assert [(b.id, b.input) for b in snapshot.content] == [
+        ("toolu_a", {"city": "Paris"}),
+        ("toolu_b", {"tz": "CET"}),
+    ]

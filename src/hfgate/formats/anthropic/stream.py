@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from hfgate.formats._shared import as_int, body_error
@@ -177,6 +178,8 @@ class EventRenderer:
         self._open: str | int | None = None  # "text" | "thinking" | a streamed call's index
         self._calls: dict[int, int] = {}  # streamed call index -> its block's index
         self._unconfirmed: list[str | None] = []  # ids of streamed calls not yet re-announced
+        self._held: dict[int, _Held] = {}  # calls that began while another call's was open
+        self._interleaved = False  # the upstream streams parallel calls' fragments in turns
 
     def start(self) -> list[str]:
         counted = self.info.prompt_usage
@@ -228,35 +231,83 @@ class EventRenderer:
         return [*frames, *self._close()]
 
     def _tool_delta(self, delta: ToolCallDelta) -> list[str]:
-        frames: list[str] = []
+        """A call's fragment, in its block. Blocks cannot interleave, but a chat upstream may
+        stream parallel calls' fragments in turns; so a call that begins while another call's
+        block is open is held back. Its own next fragment, with nothing for the open call in
+        between, shows calls come one after another: the open block is done, the held call
+        takes over. Once the open call goes on instead, held calls wait for their complete
+        `ToolCallEvent` and go whole."""
+        held = self._held.get(delta.index)
+        if held is not None:
+            return self._held_fragment(delta.index, held, delta.arguments_delta)
         index = self._calls.get(delta.index)
         if index is None:
-            self._unconfirmed.append(delta.id)
-            call_id = delta.id or f"toolu_{self.info.id}_{delta.index}"
-            block = {"type": "tool_use", "id": call_id, "name": delta.name or "", "input": {}}
-            frames = self._open_block(delta.index, block)
-            index = self._calls[delta.index] = self._index
-        # Every wire streams calls one after another; a fragment for a call whose block was
-        # closed would still go to that block's index, which the SDK folds in.
+            if isinstance(self._open, int) or self._held:
+                self._held[delta.index] = _Held(delta.id, delta.name or "", [delta.arguments_delta])
+                return []
+            frames = self._open_call(delta.index, delta.id, delta.name or "")
+            index = self._index
+        else:
+            frames = []
+            self._interleaved = self._interleaved or bool(self._held)
+        # A fragment for a block already closed (text came between two fragments of one call)
+        # still goes to that block's index, which the SDKs fold in.
         if delta.arguments_delta:
             frames.append(_delta(index, "input_json_delta", "partial_json", delta.arguments_delta))
         return frames
 
-    def _tool_call(self, call: ToolCall) -> list[str]:
-        """A complete call: nothing if it already streamed, else one whole block."""
-        if call.id in self._unconfirmed or None in self._unconfirmed:
-            # A call that streamed without an id is matched in order.
-            self._unconfirmed.remove(call.id if call.id in self._unconfirmed else None)
+    def _held_fragment(self, key: int, held: _Held, fragment: str) -> list[str]:
+        held.fragments.append(fragment)
+        if self._interleaved or not fragment:
             return []
-        block = {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}
+        if key != next(iter(self._held)):  # a later held call moved first: calls take turns
+            self._interleaved = True
+            return []
+        del self._held[key]
+        frames = self._open_call(key, held.id, held.name)
+        arguments = "".join(held.fragments)
+        return [*frames, _delta(self._index, "input_json_delta", "partial_json", arguments)]
+
+    def _open_call(self, key: int, call_id: str | None, name: str) -> list[str]:
+        self._unconfirmed.append(call_id)
+        block_id = call_id or f"toolu_{self.info.id}_{key}"
+        block = {"type": "tool_use", "id": block_id, "name": name, "input": {}}
+        frames = self._open_block(key, block)
+        self._calls[key] = self._index
+        return frames
+
+    def _tool_call(self, call: ToolCall) -> list[str]:
+        """A complete call: nothing if it already streamed, else one whole block (a call
+        held back goes now, complete). A call streamed without an id is matched in order."""
+        if call.id in self._unconfirmed:
+            self._unconfirmed.remove(call.id)
+            return []
+        held = self._release(call.id)
+        if not held and None in self._unconfirmed:
+            self._unconfirmed.remove(None)
+            return []
+        if not held:
+            self._release(None)
+        return self._whole_call(call.id, call.name, json.dumps(call.arguments))
+
+    def _release(self, call_id: str | None) -> bool:
+        """Forget the held call with this id (None: the first held without one)."""
+        key = next((k for k, h in self._held.items() if h.id == call_id), None)
+        return key is not None and self._held.pop(key) is not None
+
+    def _whole_call(self, call_id: str, name: str, arguments: str) -> list[str]:
+        block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
         frames = self._open_block("call", block)
-        frames.append(
-            _delta(self._index, "input_json_delta", "partial_json", json.dumps(call.arguments))
-        )
+        frames.append(_delta(self._index, "input_json_delta", "partial_json", arguments))
         return [*frames, *self._close()]
 
     def _step_finish(self, step: StepResult) -> list[str]:
         frames = self._close(_signature(step) if self._open == "thinking" else None)
+        for key, held in list(self._held.items()):  # no complete call came: what streamed
+            frames += self._whole_call(
+                held.id or f"toolu_{self.info.id}_{key}", held.name, "".join(held.fragments)
+            )
+        self._held.clear()
         usage = {k: v for k, v in render_usage(step.usage).items() if v is not None}
         usage.setdefault("output_tokens", 0)  # the one count the SDK requires here
         delta = {"stop_reason": stop_reason(step), "stop_sequence": None}
@@ -278,6 +329,15 @@ class EventRenderer:
         if signature:
             return [_delta(self._index, "signature_delta", "signature", signature), stop]
         return [stop]
+
+
+@dataclass(slots=True)
+class _Held:
+    """A call held back from the client: its id and name, and its fragments so far."""
+
+    id: str | None
+    name: str
+    fragments: list[str]
 
 
 def _signature(step: StepResult) -> str | None:
