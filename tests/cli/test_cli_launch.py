@@ -367,3 +367,14 @@ def _read_some(fd: int) -> bytes:
         return os.read(fd, 4096)
     except OSError:  # the other end closed
         return b""
+
+
+def test_an_agent_that_cannot_be_run_is_one_error_line(launch_env: Env, tmp_path: Path) -> None:
+    broken = tmp_path / "claude"
+    broken.write_text("#!/no/such/interpreter\n")
+    broken.chmod(0o755)
+    done = launch(launch_env(HFGATE_AGENT_BIN_CLAUDE=str(broken)), "claude", "-m", MODEL)
+    assert done.returncode == 2
+    assert f"error: invalid input: Could not run {broken}: No such file or directory" in (
+        done.stderr
+    )

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from types import FrameType
 
+from hfgate.errors import ConfigError
+
 _FORWARDED = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -22,7 +24,10 @@ _FORWARDED = tuple(
 
 def run_child(argv: Sequence[str], env: Mapping[str, str]) -> int:
     """Run `argv` to its end; its exit code, or 128 + N when signal N ended it."""
-    process = subprocess.Popen(list(argv), env=dict(env))
+    try:
+        process = subprocess.Popen(list(argv), env=dict(env))
+    except OSError as exc:
+        raise ConfigError(f"Could not run {argv[0]}: {exc.strerror or exc}.") from exc
 
     def forward(signum: int, frame: FrameType | None) -> None:
         if signum == signal.SIGINT and _in_foreground():
