@@ -150,11 +150,19 @@ class ParsedTools:
         return None
 
     def add(self, tool: Tool, at: str) -> None:
-        if tool.name in self.names():
-            raise field_error(
-                f"{at}.name", f"{tool.name!r} names two tools; tool names must be unique."
-            )
+        self._unique(tool.name, at)
         self.tools.append(tool)
+
+    def add_anthropic_only(self, kind: str, name: str | None, at: str) -> None:
+        label = f"{kind} ({name})" if name else kind
+        self.anthropic_only.append(label)
+        if name is not None:
+            self._unique(name, at)
+            self.anthropic_names[name] = label
+
+    def _unique(self, name: str, at: str) -> None:
+        if name in self.names():
+            raise field_error(f"{at}.name", f"{name!r} names two tools; tool names must be unique.")
 
 
 def parse_tools(raw: Any) -> ParsedTools:
@@ -177,14 +185,7 @@ def parse_tools(raw: Any) -> ParsedTools:
             raise field_error(f"{at}.name", "must be a string.")
         schema = _client_tool(kind)
         if schema is None:
-            label = f"{kind} ({name})" if name else kind
-            if name is not None and name in found.names():
-                raise field_error(
-                    f"{at}.name", f"{name!r} names two tools; tool names must be unique."
-                )
-            found.anthropic_only.append(label)
-            if name is not None:
-                found.anthropic_names[name] = label
+            found.add_anthropic_only(kind, name, at)
         else:
             found.add(Tool(name or schema.name, schema.description, schema.parameters), at)
     return found
