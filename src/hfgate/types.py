@@ -54,6 +54,9 @@ class Message:
     reasoning_items: tuple[Mapping[str, Any], ...] = ()
     """Reasoning as the wire sent it (Anthropic thinking blocks and their signatures), sent back
     verbatim by that wire in a tool loop, where Anthropic requires it; other wires skip it."""
+    is_error: bool = False
+    """A tool message reporting that the tool failed (Anthropic's `is_error`); the OpenAI
+    APIs have no such flag, so there the result's text alone says so."""
 
     @property
     def text(self) -> str:

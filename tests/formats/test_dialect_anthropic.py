@@ -225,7 +225,7 @@ def test_user_turns_put_tool_results_first_and_their_images_after() -> None:
         {"type": "tool_result", "tool_use_id": "toolu_b"},
     ]
     assert parse_request(_user(content)).request.messages == (
-        Message("tool", "line 1\nline 2", tool_call_id="toolu_a"),
+        Message("tool", "line 1\nline 2", tool_call_id="toolu_a", is_error=True),
         Message("tool", "", tool_call_id="toolu_b"),
         Message("user", (TextPart("Here:"), ImagePart("https://x.test/a.png"))),
     )

@@ -61,7 +61,8 @@ class Run:
         last = self.steps[-1]
         self.steps[-1] = replace(last, tool_results=tuple(results))
         tool_messages = [
-            Message("tool", r.output, tool_call_id=r.tool_call_id, name=r.name) for r in results
+            Message("tool", r.output, tool_call_id=r.tool_call_id, name=r.name, is_error=r.is_error)
+            for r in results
         ]
         self.request = replace(
             self.request, messages=(*self.request.messages, last.message, *tool_messages)

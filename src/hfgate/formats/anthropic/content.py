@@ -48,7 +48,8 @@ def render_turns(messages: tuple[Message, ...], cache: bool) -> list[dict[str, A
 
 def _user_blocks(m: Message) -> list[dict[str, Any]]:
     if m.role == "tool":
-        return [{"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.text}]
+        block = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.text}
+        return [{**block, "is_error": True} if m.is_error else block]
     if isinstance(m.content, str):
         return [{"type": "text", "text": m.content}] if m.content else []
     return [_render_part(p) for p in m.content if not isinstance(p, TextPart) or p.text]
@@ -153,8 +154,7 @@ def _part(where: str, kind: str, block: Mapping[str, Any], allowed: str) -> Part
 def _user(content: Any, path: str) -> list[Message]:
     """Tool results first, as `tool` messages answering the previous assistant turn, then the
     rest of the turn as one user message. Tool messages carry text only on every wire, so a
-    result's images join that user message, where any model sees them. `is_error` has no
-    unified counterpart (error results say so in their text)."""
+    result's images join that user message, where any model sees them."""
     results: list[Message] = []
     parts: list[Part] = []
     for where, kind, block in _blocks(content, path):
@@ -168,9 +168,11 @@ def _user(content: Any, path: str) -> list[Message]:
             else [_part(*b, "text or image") for b in _blocks(inner, f"{where}.content")]
         )
         text = "\n".join(p.text for p in found if isinstance(p, TextPart))
-        results.append(
-            Message("tool", text, tool_call_id=string_field(block, "tool_use_id", where))
-        )
+        failed = block.get("is_error", False)
+        if not isinstance(failed, bool):
+            raise field_error(f"{where}.is_error", "must be true or false.")
+        call_id = string_field(block, "tool_use_id", where)
+        results.append(Message("tool", text, tool_call_id=call_id, is_error=failed))
         parts.extend(p for p in found if isinstance(p, ImagePart))
     if len(parts) == 1 and isinstance(parts[0], TextPart):
         results.append(Message("user", parts[0].text))
