@@ -1,6 +1,7 @@
-"""The real anthropic SDK against the gateway: Messages in front of the HF router emulator
-(chat wire upstream) and of the Anthropic emulator (Messages upstream), sync and async,
-streaming and not, tools, images, thinking, and Anthropic-style errors."""
+"""The real anthropic SDK against the gateway: Messages in front of the HF router emulator (its
+own Messages endpoint, and its chat wire where the router refuses that one) and of the
+Anthropic emulator (Messages upstream), sync and async, streaming and not, tools, images,
+thinking, and Anthropic-style errors."""
 
 from __future__ import annotations
 
@@ -31,7 +32,54 @@ def claude(write_models: Any, anthropic_upstream: AnthropicEmulator) -> str:
     return "Sonnet"
 
 
-def test_messages_to_a_router_model(gateway: Gateway, upstream: RouterEmulator) -> None:
+@pytest.fixture
+def chat_router(upstream: RouterEmulator) -> RouterEmulator:
+    """A router without its Messages endpoint (as before it had one): Anthropic clients'
+    requests for Hub ids go over its chat wire."""
+    upstream.closed_routes.add("/v1/messages")
+    return upstream
+
+
+def test_messages_to_a_hub_id_use_the_routers_own_messages_endpoint(
+    gateway: Gateway, upstream: RouterEmulator
+) -> None:
+    key = gateway.new_key("claude-code", bill_to="acme")
+    upstream.push(
+        Reply.text("Paris.", reasoning="Easy.", thinking_signature="sig-1",
+                   usage={"prompt_tokens": 11, "completion_tokens": 2})
+    )  # fmt: skip
+    message = gateway.anthropic(key).messages.create(
+        model=f"{MODEL}:together", max_tokens=2000, system="Be terse.",
+        thinking={"type": "enabled", "budget_tokens": 1024},
+        messages=[{"role": "user", "content": "Capital of France?"}],
+    )  # fmt: skip
+    assert [b.type for b in message.content] == ["thinking", "text"]
+    assert message.content[0].signature == "sig-1"  # type: ignore[union-attr]
+    sent = upstream.requests[-1]
+    assert sent.path == "/v1/messages"  # no translation: the router's own Messages wire
+    assert sent.headers["authorization"] == f"Bearer {HF_KEY}"  # the router's HF auth
+    assert sent.headers["x-hf-bill-to"] == "acme"
+    assert sent.json["model"] == f"{MODEL}:together"
+    assert [b["text"] for b in sent.json["system"]] == ["Be terse."]
+    assert sent.json["thinking"] == {"type": "enabled", "budget_tokens": 1024}
+
+
+def test_a_router_that_refuses_messages_is_called_over_chat_and_remembered(
+    gateway: Gateway, chat_router: RouterEmulator
+) -> None:
+    client = gateway.anthropic()
+    for word in ("one", "two"):
+        chat_router.push(Reply.text(word))
+        answer = client.messages.create(
+            model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x"}]
+        )
+        assert answer.content[0].text == word  # type: ignore[union-attr]
+    paths = [r.path for r in chat_router.requests if r.method == "POST"]
+    assert paths == ["/v1/messages", "/v1/chat/completions", "/v1/chat/completions"]
+
+
+def test_messages_to_a_router_model(gateway: Gateway, chat_router: RouterEmulator) -> None:
+    upstream = chat_router
     key = gateway.new_key("claude-code")
     upstream.push(Reply.text("Paris.", usage={"prompt_tokens": 11, "completion_tokens": 2}))
 
@@ -67,7 +115,8 @@ def test_streaming_messages(gateway: Gateway, upstream: RouterEmulator) -> None:
     assert final.usage.output_tokens > 0
 
 
-def test_tool_use_round_trip(gateway: Gateway, upstream: RouterEmulator) -> None:
+def test_tool_use_round_trip(gateway: Gateway, chat_router: RouterEmulator) -> None:
+    upstream = chat_router
     client = gateway.anthropic()
     tools: list[Any] = [{"name": "get_weather", "description": "Weather in a city",
                          "input_schema": {"type": "object",
@@ -108,7 +157,8 @@ def test_streamed_tool_use(gateway: Gateway, upstream: RouterEmulator) -> None:
     ]
 
 
-def test_images(gateway: Gateway, upstream: RouterEmulator) -> None:
+def test_images(gateway: Gateway, chat_router: RouterEmulator) -> None:
+    upstream = chat_router
     gateway.anthropic().messages.create(
         model=MODEL, max_tokens=20,
         messages=[{"role": "user", "content": [

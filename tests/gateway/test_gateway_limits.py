@@ -227,3 +227,38 @@ def test_health(gateway: Gateway) -> None:
     answer = httpx.get(f"{gateway.url}/health")
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
     assert json.loads(answer.text)["database"] == "ok"
+
+
+def test_a_key_bills_its_router_calls_to_its_organization(
+    gateway: Gateway, upstream: RouterEmulator, write_models: Any, openai_upstream: OpenAIEmulator
+) -> None:
+    write_models(
+        {"model": "gpt-x", "displayName": "Mine", "provider": "openai",
+         "baseUrl": openai_upstream.base_url, "apiKey": "sk-mine"}
+    )  # fmt: skip
+    billed = gateway.new_key("team", bill_to="acme-research")
+    plain = gateway.new_key("solo")
+    upstream.push(Reply.text("a"), Reply.text("b"))
+    openai_upstream.push(Reply.text("c"))
+    gateway.openai(billed).chat.completions.create(model=MODEL, messages=ASK)
+    gateway.anthropic(billed).messages.create(model=MODEL, max_tokens=5, messages=ASK)
+    gateway.openai(plain).chat.completions.create(model=MODEL, messages=ASK)
+    gateway.openai(billed).chat.completions.create(model="Mine", messages=ASK)
+    sent = [r.headers.get("x-hf-bill-to") for r in posted(upstream)]
+    assert sent == ["acme-research", "acme-research", None]
+    assert "x-hf-bill-to" not in posted(openai_upstream)[-1].headers  # not a router call
+    listed = httpx.get(f"{gateway.url}/keys", headers={"authorization": f"Bearer {MASTER}"})
+    by_name = {k["name"]: k["bill_to"] for k in listed.json()["data"]}
+    assert by_name == {"team": "acme-research", "solo": None}
+
+
+@pytest.mark.parametrize("bill_to", ["acme research", "x\r\nEvil: 1", "-lead", 7])
+def test_a_bill_to_that_is_no_organization_name_is_refused(gateway: Gateway, bill_to: Any) -> None:
+    answer = httpx.post(
+        f"{gateway.url}/keys",
+        json={"name": "bad", "bill_to": bill_to},
+        headers={"authorization": f"Bearer {MASTER}"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["param"] == "bill_to"
+    assert "organization" in answer.json()["error"]["message"]

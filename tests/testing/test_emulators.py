@@ -66,10 +66,15 @@ def test_openai_emulator_serves_chat_completions_too() -> None:
             assert http.get("/v1/models").json()["object"] == "list"
 
 
-def test_router_does_not_serve_messages(router: RouterEmulator) -> None:
-    with httpx.Client(base_url=router.url) as http:
-        r = http.post("/v1/messages", json={})
+def test_router_serves_messages_unless_that_route_is_closed(router: RouterEmulator) -> None:
+    body = {"model": "org/m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+    with httpx.Client(base_url=router.url, headers={"anthropic-version": "2023-06-01"}) as http:
+        served = http.post("/v1/messages", json=body)
+        assert served.status_code == 200 and served.json()["type"] == "message"
+        router.closed_routes.add("/v1/messages")  # a router from before it served Messages
+        r = http.post("/v1/messages", json=body)
         assert (r.status_code, r.json()) == (404, {"error": "Not Found"})
+        assert http.post("/v1/chat/completions", json={**body}).status_code != 404
 
 
 def test_reply_checks_the_new_options() -> None:

@@ -153,6 +153,22 @@ def _upstream(exc: APIStatusError) -> Failure:
     return Failure(status, exc.message, name, exc.code, headers=headers)
 
 
+_WIRE_REFUSALS = re.compile(
+    r"not (?:supported|available|found)|unsupported|unknown (?:route|path)", re.I
+)
+
+
+def refuses_wire(error: BaseException) -> bool:
+    """Whether a router refused its Messages endpoint itself, for this model or at all (no
+    such route, a provider that does not serve it), rather than the request: then the same
+    request goes over the chat wire."""
+    if not isinstance(error, APIStatusError):
+        return False
+    if error.status in (404, 405, 501) or isinstance(error, NotFoundError):
+        return True
+    return error.status in (400, 422) and bool(_WIRE_REFUSALS.search(error.message or ""))
+
+
 def falls_back(error: BaseException) -> bool:
     """Errors worth trying the next candidate for, before the first byte: rate limits, server
     errors (as a status or inside a 200 answer) and servers that could not be reached."""

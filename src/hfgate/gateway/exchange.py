@@ -150,7 +150,7 @@ class Exchanges:
             inbound = dialect.parse_request(await read_json(request, self.max_body_bytes))
             ticket.model = inbound.request.model
             ticket.stream = inbound.stream
-            candidates = self.candidates(ticket.caller, ticket.model)
+            candidates = self.candidates(ticket.caller, ticket.model, dialect.name)
             ticket.resolved = True
             await self._admit(ticket.caller)
             if inbound.stream:
@@ -167,8 +167,9 @@ class Exchanges:
             return await self._failed(ticket, dialect, exc)
         return answer
 
-    def candidates(self, caller: Caller, model: str) -> list[Candidate]:
-        """Who may answer `model` for this caller: its key's patterns and budget checked."""
+    def candidates(self, caller: Caller, model: str, dialect: str = "") -> list[Candidate]:
+        """Who may answer `model` for this caller: its key's patterns and budget checked;
+        `dialect` is the client's API (`Upstreams.candidates`)."""
         if caller.key is not None and not allows(caller.key.models, model):
             allowed = ", ".join(caller.key.models)
             raise GatewayError(
@@ -177,9 +178,12 @@ class Exchanges:
                 code="model_not_allowed",
             )
         if caller.key is None:
-            return self.upstreams.candidates(model)
-        budgeted = caller.key.budget_usd is not None
-        return self.upstreams.candidates(model, caller.key.models, budgeted=budgeted)
+            return self.upstreams.candidates(model, dialect=dialect)
+        key = caller.key
+        budgeted = key.budget_usd is not None
+        return self.upstreams.candidates(
+            model, key.models, budgeted=budgeted, bill_to=key.bill_to, dialect=dialect
+        )
 
     def _warn(self, ticket: Ticket, candidate: Candidate, inbound: Inbound) -> None:
         """What the request this candidate got left out, for the headers and the log."""

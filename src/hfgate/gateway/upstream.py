@@ -7,14 +7,15 @@ the client, an error is the client's to see.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hfgate.client.async_backends import async_backend_for
 from hfgate.client.backends import AsyncBackend, BackendItem, PromptUsage
 from hfgate.errors import HfgateError, InvalidModelError
 from hfgate.formats.base import Inbound
-from hfgate.gateway.errors import GatewayError, falls_back
+from hfgate.gateway.errors import GatewayError, falls_back, refuses_wire
 from hfgate.gateway.http import upstream_client
 from hfgate.gateway.keys import allows
 from hfgate.gateway.pricing import priceable
@@ -25,6 +26,9 @@ from hfgate.inputs.request import ChatRequest
 from hfgate.routing.resolve import Origin, Route, resolve_model
 from hfgate.types import ResponseMeta, StepResult, StreamEvent, Usage
 
+WIRE_REFUSAL_TTL = 600.0
+"""Seconds a router's refusal of its Messages endpoint for a model is remembered."""
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -33,6 +37,9 @@ class Candidate:
 
     name: str
     route: Route
+    native: bool = False
+    """The router's own Messages endpoint for a Hub id; the chat twin after it answers when
+    the router refuses this wire (`refuses_wire`)."""
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -68,21 +75,36 @@ class Upstreams:
         self.retries = retries
         self.timeout = timeout
         self.transport = AsyncTransport(upstream_client())
+        self._wire_refusals: dict[str, float] = {}
+        """Hub id -> when the router last refused its Messages endpoint for it."""
 
     def candidates(
-        self, model: str, patterns: tuple[str, ...] = (), *, budgeted: bool = False
+        self,
+        model: str,
+        patterns: tuple[str, ...] = (),
+        *,
+        budgeted: bool = False,
+        bill_to: str | None = None,
+        dialect: str = "",
     ) -> list[Candidate]:
         """The route for `model` and, for a settings model, for each of its fallbacks that
-        the key's `patterns` allow. Raises the library's own error (InvalidModelError,
-        MissingKeyError...) for `model`; a fallback that does not resolve is skipped, since
-        the first may still answer. A `budgeted` key only gets models with a known price."""
-        first = self._candidate(model)
+        the key's `patterns` allow, with router calls billed to `bill_to`. Raises the
+        library's own error (InvalidModelError, MissingKeyError...) for `model`; a fallback
+        that does not resolve is skipped, since the first may still answer. A `budgeted` key
+        only gets models with a known price. For an Anthropic client (`dialect` "messages")
+        a Hub id goes first to the router's own Messages endpoint, with no translation, and
+        to its chat wire when the router refuses that one."""
+        origin = replace(self.origin, bill_to=bill_to) if bill_to else self.origin
+        first = self._candidate(model, origin)
         found = [first]
+        if dialect == "messages" and _hub_model(first.route) and not self._refused(model):
+            native = resolve_model(model, origin, api="messages")
+            found.insert(0, Candidate(model, native, native=True))
         custom = first.route.custom
         for name in custom.fallbacks if custom is not None else ():
             if allows(patterns, name):
                 with contextlib.suppress(HfgateError):
-                    found.append(self._candidate(name))
+                    found.append(self._candidate(name, origin))
         if budgeted:
             found = [c for c in found if priceable(c.route)]
             if not found:
@@ -94,12 +116,29 @@ class Upstreams:
                 )
         return found
 
-    def _candidate(self, name: str) -> Candidate:
+    def _refused(self, model: str) -> bool:
+        """Whether the router refused its Messages endpoint for `model` lately: then its
+        chat wire is used at once, not after one more refusal per request."""
+        at = self._wire_refusals.get(model)
+        return at is not None and time.monotonic() - at < WIRE_REFUSAL_TTL
+
+    def _wire_refused(self, candidate: Candidate, error: HfgateError) -> bool:
+        """Whether `candidate` is the router's Messages endpoint and refused: then its chat
+        twin serves, and serves at once for this model for a while. Other errors of a native
+        candidate skip its twin (the same router and provider would say the same)."""
+        if not (candidate.native and refuses_wire(error)):
+            return False
+        if len(self._wire_refusals) > 10_000:  # client-chosen names: bounded
+            self._wire_refusals.clear()
+        self._wire_refusals[candidate.name] = time.monotonic()
+        return True
+
+    def _candidate(self, name: str, origin: Origin) -> Candidate:
         """Resolved as the library resolves it, except that a client may not name a GGUF
         file (`local/<path>` would let it probe the disk): only the packaged `local`."""
         if is_local_model(name) and name != "local":
             raise InvalidModelError(f"{name!r}: only the packaged `local` model is served.")
-        return Candidate(name, resolve_model(name, self.origin))
+        return Candidate(name, resolve_model(name, origin))
 
     def request_for(self, candidate: Candidate, inbound: Inbound, dialect: str) -> ChatRequest:
         """The unified request as this candidate gets it. The client's extra fields ride
@@ -131,12 +170,19 @@ class Upstreams:
     async def complete(
         self, candidates: list[Candidate], inbound: Inbound, dialect: str
     ) -> tuple[Candidate, StepResult]:
+        skip_twin = False
         for index, candidate in enumerate(candidates):
-            last = index == len(candidates) - 1
+            if skip_twin:
+                skip_twin = False
+                continue
+            last = _is_last(candidates, index)
             try:
                 request = self.request_for(candidate, inbound, dialect)
                 step = await self.backend(candidate, last=last).complete(request)
             except HfgateError as error:
+                if self._wire_refused(candidate, error):
+                    continue  # the chat twin is next
+                skip_twin = candidate.native
                 if last or not falls_back(error):
                     raise
                 continue
@@ -147,8 +193,12 @@ class Upstreams:
         self, candidates: list[Candidate], inbound: Inbound, dialect: str
     ) -> OpenStream:
         """The first candidate whose stream produced its first event."""
+        skip_twin = False
         for index, candidate in enumerate(candidates):
-            last = index == len(candidates) - 1
+            if skip_twin:
+                skip_twin = False
+                continue
+            last = _is_last(candidates, index)
             events: AsyncIterator[BackendItem] | None = None
             meta: ResponseMeta | None = None
             counted: Usage | None = None
@@ -164,6 +214,9 @@ class Upstreams:
                     first = await anext(events, None)
             except HfgateError as error:
                 await aclose(events)
+                if self._wire_refused(candidate, error):
+                    continue
+                skip_twin = candidate.native
                 if last or not falls_back(error):
                     raise
                 continue
@@ -178,6 +231,18 @@ def _same_wire(candidate: Candidate, dialect: str) -> bool:
     """Whether the candidate's upstream speaks the client's own API."""
     wire = candidate.route.wire
     return wire is not None and wire.name == dialect
+
+
+def _hub_model(route: Route) -> bool:
+    """A Hub id sent to the router as it is (not a settings entry, not the embedded model)."""
+    return route.custom is None and route.priced_by is not None and route.endpoint is not None
+
+
+def _is_last(candidates: list[Candidate], index: int) -> bool:
+    """No candidate after this one but, for a native one, its chat twin: so the last gets
+    the retries (a fallback waiting hands over at once instead)."""
+    after = len(candidates) - index - 1
+    return after <= (1 if candidates[index].native else 0)
 
 
 async def _starting_with(

@@ -123,7 +123,8 @@ class Handler(BaseHTTPRequestHandler):
         recorded = self._record(raw, body)
         surface = self.emulator.surface
         path = unquote(urlsplit(self.path).path).rstrip("/")
-        wire = surface.routes.get(path) if self.command == "POST" else None
+        served = self.command == "POST" and path not in self.emulator.closed_routes
+        wire = surface.routes.get(path) if served else None
         listing = surface.listing if self.command == "GET" else None
         if wire is not None:
             self._serve(wire(), body, problem, recorded)

@@ -80,6 +80,8 @@ class Emulator:
         self.requests: list[RecordedRequest] = []
         self.default_reply: Reply = Reply.echo()
         self.responder: Responder | None = None
+        self.closed_routes: set[str] = set()
+        """POST paths answered 404 as if this API had no such route (an older server)."""
         self.models: list[dict[str, Any]] = [copy.deepcopy(dict(m)) for m in self.surface.models]
         self.stopping = threading.Event()
         self._queue: deque[Reply] = deque()
