@@ -126,6 +126,8 @@ class StepResult:
     meta: ResponseMeta
     tool_results: tuple[ToolResult, ...] = ()
     reasoning_items: tuple[Mapping[str, Any], ...] = ()
+    stop_sequence: str | None = None
+    """The stop sequence that ended the answer, where the API says which (Anthropic)."""
 
     @property
     def message(self) -> Message:

@@ -88,11 +88,14 @@ class Dialect:
         tools: bool = False,
         reasoning: bool = False,
         max_tokens: int | None = None,
+        **fields: Any,
     ) -> Turn:
-        """A first turn: the user's `content` (this format's parts, or a string)."""
+        """A first turn: the user's `content` (this format's parts, or a string); `fields`
+        go into the request as written."""
         options = self.options(model, system=system, tools=tools, reasoning=reasoning)
         if max_tokens is not None:
             options[self.max_tokens_field] = max_tokens
+        options.update(fields)
         history = [self.user(content)]
         return Turn(history, self.send(history, options, stream), options)
 
@@ -103,6 +106,11 @@ class Dialect:
         marked as a failure where the format can say so."""
         history = [*turn.history, *self.replay(turn.seen.raw), *self.results(results, failed)]
         return Turn(history, self.send(history, turn.options, stream), turn.options)
+
+    def follow_up(self, turn: Turn, text: str) -> Turn:
+        """The next turn: the assistant's answer as the SDK gave it, then the user's `text`."""
+        history = [*turn.history, *self.replay(turn.seen.raw), self.user(text)]
+        return Turn(history, self.send(history, turn.options, False), turn.options)
 
     def image_parts(self) -> list[Any]:
         """A question with an inline PNG and a remote image, as this format writes them."""
@@ -334,7 +342,8 @@ def _responses_finish(response: Any, calls: list[Call]) -> str:
     return "tool-calls" if calls else "stop"
 
 
-_STOP_REASONS = {"end_turn": "stop", "tool_use": "tool-calls", "max_tokens": "length"}
+_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool-calls",
+                 "max_tokens": "length"}  # fmt: skip
 
 
 class MessagesDialect(Dialect):

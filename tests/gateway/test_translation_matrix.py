@@ -312,6 +312,73 @@ def test_an_answer_cut_by_its_token_limit_says_so(cell: Cell, streamed: bool) ->
     assert wire.received()[wire.max_tokens_field] == 3
 
 
+def test_prompt_cache_breakpoints(cell: Cell) -> None:
+    """An Anthropic upstream gets hfgate's own breakpoints, whoever the client: the system
+    prompt and the last user turn (with tools, the last tool), so a growing conversation
+    reads the cache; breakpoints an Anthropic client placed are not kept. The OpenAI APIs
+    cache without being asked, and never see `cache_control`."""
+    wire, dialect = cell.wire, cell.dialect
+    wire.emulator.push(Reply.text("Hi."))
+    first = [{"type": "text", "text": "My name is Ada."}]
+    if dialect.name == "messages":
+        first[0]["cache_control"] = {"type": "ephemeral"}
+    elif dialect.name == "responses":
+        first[0]["type"] = "input_text"
+    turn = dialect.ask(wire.model, first, system="Be terse.")
+    wire.emulator.push(Reply.text("Ada."))
+
+    dialect.follow_up(turn, "What is my name?")
+
+    assert (
+        breakpoints(wire.received())
+        == {"messages": ["system.0", "messages.2.content.0"], "chat": [], "responses": []}[
+            wire.name
+        ]
+    )
+
+
+def breakpoints(body: Any, at: str = "") -> list[str]:
+    """Where a JSON body has `cache_control`, as dotted paths."""
+    if isinstance(body, dict):
+        here = [at.lstrip(".")] if "cache_control" in body else []
+        return here + [p for k, v in body.items() for p in breakpoints(v, f"{at}.{k}")]
+    if isinstance(body, list):
+        return [p for i, v in enumerate(body) for p in breakpoints(v, f"{at}.{i}")]
+    return []
+
+
+STOPPING = [(d, w) for d, w in CELLS if d != "responses"]
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("cell", STOPPING, ids=[f"{d}-to-{w}" for d, w in STOPPING], indirect=True)
+def test_stop_sequences(cell: Cell, streamed: bool) -> None:
+    """Chat completions and Messages have stop sequences, and they cross; the Responses API
+    has none, so a request with them is refused with a 400 that says so, before any call
+    (dropping them would let the model run past where the client wants it to stop). Only
+    Anthropic says which sequence stopped the answer."""
+    wire, dialect = cell.wire, cell.dialect
+    wire.emulator.push(Reply.text("one two ", stop_sequence="three"))
+    field = {"chat": "stop", "messages": "stop_sequences"}[dialect.name]
+
+    if wire.name == "responses":
+        with pytest.raises(dialect.status_error) as refused:
+            dialect.ask(wire.model, "Count.", stream=streamed, **{field: ["three"]})
+        status, _, message, _ = dialect.error_body(refused.value)
+        assert status == 400 and "The OpenAI Responses API has no stop sequences" in message
+        assert wire.emulator.requests == []
+        return
+    seen = dialect.ask(wire.model, "Count.", stream=streamed, **{field: ["three"]}).seen
+
+    assert (seen.text, seen.finish) == ("one two ", "stop")
+    assert wire.received()[{"chat": "stop", "messages": "stop_sequences"}[wire.name]] == ["three"]
+    if dialect.name == "messages":
+        stopped_by = (seen.raw.stop_reason, seen.raw.stop_sequence)
+        assert stopped_by == (
+            ("stop_sequence", "three") if cell.both_anthropic else ("end_turn", None)
+        )
+
+
 # --- failures -------------------------------------------------------------------------------
 
 

@@ -32,7 +32,11 @@ render_error = anthropic_error
 
 
 def step_from_blocks(
-    blocks: Sequence[Mapping[str, Any]], stop: str | None, usage: Usage, meta: ResponseMeta
+    blocks: Sequence[Mapping[str, Any]],
+    stop: str | None,
+    usage: Usage,
+    meta: ResponseMeta,
+    stop_sequence: Any = None,
 ) -> StepResult:
     texts: list[str] = []
     thoughts: list[str] = []
@@ -74,6 +78,7 @@ def step_from_blocks(
         usage=usage,
         meta=meta,
         reasoning_items=tuple(items),
+        stop_sequence=stop_sequence if isinstance(stop_sequence, str) else None,
     )
 
 
@@ -82,16 +87,15 @@ def parse_response(body: Any, meta: ResponseMeta) -> StepResult:
         raise body_error(body if isinstance(body, Mapping) else {"error": body}, meta)
     blocks = [b for b in body.get("content") or () if isinstance(b, Mapping)]
     meta = ResponseMeta(body.get("model") or meta.model, meta.provider, meta.request_id)
-    return step_from_blocks(
-        blocks, body.get("stop_reason"), parse_usage(body.get("usage")) or Usage(), meta
-    )
+    usage = parse_usage(body.get("usage")) or Usage()
+    return step_from_blocks(blocks, body.get("stop_reason"), usage, meta, body.get("stop_sequence"))
 
 
 # --- unified -> Anthropic ------------------------------------------------------------------
 
 
 def message_envelope(
-    info: ReplyInfo, content: list[Any], stop: str | None, usage: Any
+    info: ReplyInfo, content: list[Any], stop: str | None, usage: Any, stop_sequence: str | None
 ) -> dict[str, Any]:
     return {
         "id": f"msg_{info.id}",
@@ -100,7 +104,7 @@ def message_envelope(
         "model": info.model,
         "content": content,
         "stop_reason": stop,
-        "stop_sequence": None,
+        "stop_sequence": stop_sequence,
         "usage": usage,
     }
 
@@ -121,4 +125,4 @@ def render_response(step: StepResult, info: ReplyInfo) -> dict[str, Any]:
     # The SDK's Usage requires both counts as ints, so unknown is sent as 0 there only.
     usage["input_tokens"] = usage["input_tokens"] or 0
     usage["output_tokens"] = usage["output_tokens"] or 0
-    return message_envelope(info, content, stop_reason(step), usage)
+    return message_envelope(info, content, stop_reason(step), usage, step.stop_sequence)

@@ -56,6 +56,7 @@ class EventAccumulator:
         self._calls: dict[int, int] = {}
         self._usage: dict[str, Any] = {}
         self._stop: str | None = None
+        self._stop_sequence: Any = None
         self._model: str | None = None
         self._stopped = False
         self.prompt_usage: Usage | None = None
@@ -76,7 +77,9 @@ class EventAccumulator:
             if counted is not None and counted.input_tokens is not None:
                 self.prompt_usage = counted
         elif kind == "message_delta":
-            self._stop = _object(event.get("delta")).get("stop_reason") or self._stop
+            delta = _object(event.get("delta"))
+            self._stop = delta.get("stop_reason") or self._stop
+            self._stop_sequence = delta.get("stop_sequence") or self._stop_sequence
             usage = _object(event.get("usage"))
             self._usage.update({k: v for k, v in usage.items() if v is not None})
         elif kind == "content_block_stop":
@@ -139,7 +142,8 @@ class EventAccumulator:
         meta = ResponseMeta(
             self._model or self.meta.model, self.meta.provider, self.meta.request_id
         )
-        step = step_from_blocks(blocks, self._stop, parse_usage(self._usage) or Usage(), meta)
+        usage = parse_usage(self._usage) or Usage()
+        step = step_from_blocks(blocks, self._stop, usage, meta, self._stop_sequence)
         events: list[StreamEvent] = [ToolCallEvent(c) for c in step.tool_calls]
         if any(b.get("name") == ANSWER_TOOL for b in blocks):
             events.insert(0, TextDelta(step.text))  # the structured answer, as text
@@ -185,7 +189,7 @@ class EventRenderer:
         counted = self.info.prompt_usage
         usage = {k: v for k, v in render_usage(counted).items() if v is not None} if counted else {}
         usage = {"input_tokens": 0, "output_tokens": 0, **usage}
-        message = message_envelope(self.info, [], None, usage)
+        message = message_envelope(self.info, [], None, usage, None)
         return [_frame("message_start", {"type": "message_start", "message": message})]
 
     def event(self, event: StreamEvent) -> list[str]:
@@ -310,7 +314,7 @@ class EventRenderer:
         self._held.clear()
         usage = {k: v for k, v in render_usage(step.usage).items() if v is not None}
         usage.setdefault("output_tokens", 0)  # the one count the SDK requires here
-        delta = {"stop_reason": stop_reason(step), "stop_sequence": None}
+        delta = {"stop_reason": stop_reason(step), "stop_sequence": step.stop_sequence}
         data = {"type": "message_delta", "delta": delta, "usage": usage}
         return [*frames, _frame("message_delta", data)]
 
