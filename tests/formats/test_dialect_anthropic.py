@@ -203,10 +203,10 @@ def test_tool_choice_modes_and_their_extras() -> None:
         choice = {"type": kind, "disable_parallel_tool_use": True}
         inbound = parse_request(_body(tools=tools, tool_choice=choice))
         assert inbound.request.tool_choice == mode
-        assert inbound.passthrough == {"tool_choice": {"disable_parallel_tool_use": True}}
-        # and back through the wire, the extra merged into the choice it belongs to
-        req = dataclasses.replace(inbound.request, extra_body=inbound.passthrough)
-        assert wire.build_body(req, stream=False)["tool_choice"] == choice
+        assert inbound.request.parallel_tool_calls is False and inbound.passthrough == {}
+        # and back through the wire, on the choice it belongs to ("none" calls no tool at all)
+        sent = wire.build_body(inbound.request, stream=False)["tool_choice"]
+        assert sent == (choice if kind != "none" else {"type": "none"})
 
 
 def test_user_turns_put_tool_results_first_and_their_images_after() -> None:
@@ -388,8 +388,8 @@ def test_sdk_typed_body_parses(sdk_check: Any) -> None:
         "top_k": 5,
         "metadata": {"user_id": "u-1"},
         "thinking": {"type": "enabled", "budget_tokens": 2048},
-        "tool_choice": {"disable_parallel_tool_use": True},
     }
+    assert req.parallel_tool_calls is False
 
 
 def test_a_response_sent_back_by_an_sdk_user_parses() -> None:

@@ -214,12 +214,12 @@ def test_a_body_built_from_sdk_params_parses(sdk_check: Any) -> None:
         response_format=JsonSchemaFormat("answer", {"type": "object"}),
         max_tokens=64,
         reasoning_effort="high",
+        parallel_tool_calls=False,
     )
     assert inbound.stream is True
     assert inbound.passthrough == {
         "metadata": {"k": "v"},
         "store": False,
-        "parallel_tool_calls": False,
         "include": ["reasoning.encrypted_content"],
         "prompt_cache_key": "key-1",
         "text": {"verbosity": "low"},

@@ -175,6 +175,27 @@ def test_parallel_tool_calls_and_their_results(cell: Cell, streamed: bool) -> No
     assert wire.results(body) == list(results.items())
 
 
+def test_one_call_at_a_time(cell: Cell) -> None:
+    """Each API can ask for at most one tool call per answer (`parallel_tool_calls: false`,
+    Anthropic's `disable_parallel_tool_use`), and the request crosses."""
+    wire, dialect = cell.wire, cell.dialect
+    wire.emulator.push(Reply.tool_calls(CALLS[:1]))
+    one_at_a_time: dict[str, Any] = {
+        "chat": {"parallel_tool_calls": False},
+        "responses": {"parallel_tool_calls": False},
+        "messages": {"tool_choice": {"type": "auto", "disable_parallel_tool_use": True}},
+    }[dialect.name]
+
+    turn = dialect.ask(wire.model, "Weather in Paris?", tools=True, **one_at_a_time)
+
+    assert turn.seen.calls == [("call_paris", "weather", {"city": "Paris"})]
+    body = wire.received()
+    if wire.name == "messages":
+        assert body["tool_choice"] == {"type": "auto", "disable_parallel_tool_use": True}
+    else:
+        assert body["parallel_tool_calls"] is False
+
+
 def test_a_failed_tool_result(cell: Cell) -> None:
     """Anthropic marks a failed tool's result (`is_error`), and the mark crosses to an
     Anthropic upstream; the OpenAI APIs have no mark, so there the text alone says it."""

@@ -51,6 +51,9 @@ class ChatRequest:
     extra_body: Mapping[str, Any] | None = None
     prompt_caching: bool = True
     """Ask for prompt caching where the wire needs it asked (Anthropic's cache_control)."""
+    parallel_tool_calls: bool | None = None
+    """False: at most one tool call per answer (Anthropic's `disable_parallel_tool_use`);
+    None leaves it to the API, which allows several."""
 
 
 def to_response_format(value: Any) -> ResponseFormat | None:

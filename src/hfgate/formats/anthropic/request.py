@@ -80,6 +80,8 @@ def build_body(req: ChatRequest, *, stream: bool) -> dict[str, Any]:
         if cache:
             tools[-1] = {**tools[-1], "cache_control": CACHE}
         body["tools"] = tools
+    if tools and req.parallel_tool_calls is False and (choice or {}).get("type") != "none":
+        choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
     if choice is not None:
         body["tool_choice"] = choice
     if stream:
@@ -184,6 +186,7 @@ def _parse(body: Any, *, counting: bool) -> Inbound:
         top_p=_number(body, "top_p"),
         stop=_stop(body.get("stop_sequences")),
         reasoning_effort=_effort(body.get("thinking"), max_tokens),
+        parallel_tool_calls=_parallel(body.get("tool_choice")),
     )
     passthrough = _passthrough(body)
     if tools.native:  # an Anthropic upstream gets the tools as written
@@ -237,15 +240,26 @@ def _passthrough(body: Mapping[str, Any]) -> dict[str, Any]:
     written so an Anthropic upstream gets the exact budget (reasoning_effort names only the
     nearest level) and the adaptive modes, which have no level."""
     extra = {k: v for k, v in body.items() if k not in _MODELED}
-    for key, modeled in (("thinking", ()), ("tool_choice", ("type", "name"))):
+    for key, modeled in (("thinking", ()), ("tool_choice", _MODELED_CHOICE)):
         value = body.get(key)
         rest = {k: v for k, v in value.items() if k not in modeled} if value else {}
-        if rest:  # the whole thinking object; tool_choice.disable_parallel_tool_use
+        if rest:  # the whole thinking object; tool_choice fields to come
             extra[key] = rest
     config = body.get("output_config") or {}
     if any(k != "format" for k in config):  # effort, ...
         extra["output_config"] = {k: v for k, v in config.items() if k != "format"}
     return extra
+
+
+_MODELED_CHOICE = ("type", "name", "disable_parallel_tool_use")
+
+
+def _parallel(choice: Any) -> bool | None:
+    """`tool_choice.disable_parallel_tool_use` as `ChatRequest.parallel_tool_calls`."""
+    disable = choice.get("disable_parallel_tool_use") if isinstance(choice, Mapping) else None
+    if not isinstance(disable, bool | None):
+        raise field_error("tool_choice.disable_parallel_tool_use", "must be true or false.")
+    return None if disable is None else not disable
 
 
 def _number(body: Mapping[str, Any], key: str) -> float | None:

@@ -43,10 +43,12 @@ _FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "reasoning_effort": (str, "a string"),
     "stream": (bool, "true or false"),
     "stream_options": (Mapping, "an object"),
+    "parallel_tool_calls": (bool, "true or false"),
 }
 _CONSUMED = frozenset(
     "model messages stream stream_options n tools tool_choice response_format temperature top_p "
-    "seed max_tokens max_completion_tokens stop reasoning_effort functions function_call".split()
+    "seed max_tokens max_completion_tokens stop reasoning_effort functions function_call "
+    "parallel_tool_calls".split()
 )
 
 
@@ -66,6 +68,8 @@ def build_body(req: ChatRequest, *, stream: bool) -> dict[str, Any]:
         body["tools"] = [t.to_openai() for t in req.tools]
     if req.tool_choice is not None:
         body["tool_choice"] = render_tool_choice(req.tool_choice)
+    if req.tools and req.parallel_tool_calls is not None:  # refused without tools
+        body["parallel_tool_calls"] = req.parallel_tool_calls
     if req.response_format is not None:
         body["response_format"] = _render_format(req.response_format)
     for key in ("temperature", "max_tokens", "top_p", "seed", "reasoning_effort"):
@@ -125,6 +129,7 @@ def parse_request(body: Any) -> Inbound:
         stop=_stop(body.get("stop")),
         seed=body.get("seed"),
         reasoning_effort=body.get("reasoning_effort"),
+        parallel_tool_calls=body.get("parallel_tool_calls"),
     )
     passthrough = {k: v for k, v in body.items() if k not in _CONSUMED}
     # include_usage defaults to False, as at OpenAI: no usage chunk unless asked.

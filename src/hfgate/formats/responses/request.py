@@ -30,7 +30,7 @@ from hfgate.types import Message
 
 _HANDLED = frozenset(
     "model input instructions tools tool_choice text temperature top_p max_output_tokens "
-    "reasoning stream previous_response_id conversation background".split()
+    "reasoning stream previous_response_id conversation background parallel_tool_calls".split()
 )
 _STATELESS = "this gateway keeps no conversation state; send the whole conversation in `input`."
 
@@ -51,6 +51,8 @@ def build_body(req: ChatRequest, *, stream: bool) -> dict[str, Any]:
         body["tools"] = [_tool(t.name, t.description, t.parameters) for t in req.tools]
     if req.tool_choice is not None:
         body["tool_choice"] = render_tool_choice(req.tool_choice)
+    if req.tools and req.parallel_tool_calls is not None:
+        body["parallel_tool_calls"] = req.parallel_tool_calls
     if req.response_format is not None:
         body["text"] = {"format": _format(req.response_format)}
     if req.max_tokens is not None:
@@ -115,6 +117,7 @@ def parse_request(body: Any) -> Inbound:
         top_p=_number(body, "top_p"),
         max_tokens=_count(body, "max_output_tokens"),
         reasoning_effort=effort,
+        parallel_tool_calls=_flag(body, "parallel_tool_calls"),
     )
     passthrough = {k: v for k, v in body.items() if k not in _HANDLED}
     if text_rest:
@@ -152,6 +155,13 @@ def _number(body: Mapping[str, Any], key: str) -> float | None:
     value: float | None = body.get(key)
     if value is not None and type(value) not in (int, float):  # bool is no number
         fail(key, f"`{key}` must be a number.")
+    return value
+
+
+def _flag(body: Mapping[str, Any], key: str) -> bool | None:
+    value = body.get(key)
+    if not isinstance(value, bool | None):
+        fail(key, f"`{key}` must be true or false.")
     return value
 
 
