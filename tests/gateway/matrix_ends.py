@@ -47,7 +47,7 @@ class Seen:
     reasoning: str | None
     calls: list[Call]
     finish: str
-    """"stop" or "tool-calls", from the format's own finish / stop reason."""
+    """"stop", "tool-calls" or "length", from the format's own finish or stop reason."""
     usage: tuple[int | None, ...]
     reasoning_tokens: int | None
     model: str
@@ -162,11 +162,12 @@ class ChatDialect(Dialect):
             options["reasoning_effort"] = "low"
         return options
 
-    def _call(self, history: list[Any], options: dict[str, Any], **kw: Any) -> Any:
+    def _call(self, history: list[Any], options: dict[str, Any]) -> dict[str, Any]:
+        """The SDK's arguments: the system prompt is the conversation's first message."""
         options = dict(options)
         system = options.pop("system", None)
         messages = [{"role": "system", "content": system}] if system else []
-        return {"messages": [*messages, *history], **options, **kw}
+        return {"messages": [*messages, *history], **options}
 
     def send(self, history: list[Any], options: dict[str, Any], stream: bool) -> Seen:
         call = self._call(history, options)
@@ -175,8 +176,8 @@ class ChatDialect(Dialect):
         # Folded by the SDK's own stream state, short of the helper's parsing, which refuses
         # an answer cut by its token limit.
         state = ChatCompletionStreamState()
-        options = {"stream": True, "stream_options": {"include_usage": True}}
-        chunks = list(self.client.chat.completions.create(**call, **options))
+        streaming = {"stream": True, "stream_options": {"include_usage": True}}
+        chunks = list(self.client.chat.completions.create(**call, **streaming))
         for chunk in chunks:
             state.handle_chunk(chunk)
         check_chunks(chunks)
@@ -458,19 +459,19 @@ def check_response_events(events: list[Any]) -> None:
     `.done` only for an item added and not yet done; the terminal event last."""
     assert events[0].type == "response.created", events[0]
     assert events[-1].type in ("response.completed", "response.incomplete"), events[-1]
-    added: set[str] = set()
+    open_items: set[str] = set()
+    done: set[str] = set()
     for number, event in enumerate(events):
         assert event.sequence_number == number, event
         if event.type == "response.output_item.added":
-            assert event.output_index == len(added), event
-            added.add(event.item.id)
+            assert event.output_index == len(open_items) + len(done), event
+            open_items.add(event.item.id)
         elif event.type == "response.output_item.done":
-            assert event.item.id in added, event
-            added.discard(event.item.id)
-            added.add(f"done:{event.item.id}")
+            open_items.remove(event.item.id)
+            done.add(event.item.id)
         elif hasattr(event, "item_id"):
-            assert event.item_id in added, f"{event.type} for an item not open: {event}"
-    assert all(a.startswith("done:") for a in added), f"items left open: {added}"
+            assert event.item_id in open_items, f"{event.type} for an item not open: {event}"
+    assert not open_items, f"items left open: {open_items}"
 
 
 _MESSAGE_EVENTS = frozenset(
@@ -524,7 +525,7 @@ class Wire:
 
     @property
     def max_tokens_field(self) -> str:
-        return {"chat": "max_tokens", "responses": "max_output_tokens"}.get(self.name, "max_tokens")
+        return "max_output_tokens" if self.name == "responses" else "max_tokens"
 
     @property
     def model(self) -> str:
@@ -537,8 +538,8 @@ class Wire:
                 "apiKey": self.api_key, "provider": self.provider}  # fmt: skip
 
     def received(self) -> dict[str, Any]:
-        """The body of the one request this test made, after checking where it went and
-        with which key."""
+        """The body of the last request it got, after checking where it went, with which key
+        and for which model."""
         assert len(self.emulator.requests) >= 1, "the upstream got no request"
         sent = self.emulator.requests[-1]
         assert sent.path == self.path
