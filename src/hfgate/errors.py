@@ -41,7 +41,12 @@ class InvalidModelError(ConfigError):
 
 
 class MissingKeyError(ConfigError):
-    pass
+    """No key for the API a call needs; `variable` is the environment variable that would
+    hold it (HF_TOKEN, OPENAI_API_KEY, ...), so a hint can name the right one."""
+
+    def __init__(self, message: str, variable: str | None = None) -> None:
+        super().__init__(message)
+        self.variable = variable
 
 
 class _ServerSaid(HfgateError):

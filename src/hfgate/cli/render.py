@@ -77,12 +77,8 @@ ERRORS: dict[str, ErrorKind] = {
     "BadRequestError": ErrorKind(USAGE, "request rejected"),
     "APIStatusError": ErrorKind(UNEXPECTED, "request failed"),
     "InvalidModelError": ErrorKind(USAGE, "invalid model id"),
-    "MissingKeyError": ErrorKind(
-        USAGE,
-        "no Hugging Face key",
-        "set HF_TOKEN (https://huggingface.co/settings/tokens) or run `hf auth login`; "
-        "-m local answers offline",
-    ),
+    # No hint of its own: which key is missing decides it (`_key_hint`).
+    "MissingKeyError": ErrorKind(USAGE, "no API key"),
     "ConfigError": ErrorKind(USAGE, "invalid input"),
     "OutputError": ErrorKind(UNEXPECTED, "unusable answer"),
     "HfgateError": ErrorKind(UNEXPECTED, "failed"),
@@ -115,7 +111,7 @@ def error_lines(exc: BaseException) -> list[str]:
     where += [f"request id {r}" for r in [getattr(exc, "request_id", None)] if r]
     suffix = f" ({', '.join(where)})" if where else ""
     lines = [f"error: {what}: {' '.join(str(message).split())}{suffix}"]
-    hints = [kind.hint or getattr(exc, "hint", None)]
+    hints = [kind.hint or _key_hint(exc) or getattr(exc, "hint", None)]
     retry = getattr(exc, "retry_after", None)
     if retry is not None:
         hints.insert(0, f"the server asks to wait {retry:g} s")
@@ -123,6 +119,19 @@ def error_lines(exc: BaseException) -> list[str]:
     if hint:
         lines.append(f"hint: {hint}")
     return lines
+
+
+def _key_hint(exc: BaseException) -> str | None:
+    """For a missing key, how to give the one that is missing (`MissingKeyError.variable`)."""
+    variable = getattr(exc, "variable", None)
+    if not variable:
+        return None
+    if variable != "HF_TOKEN":
+        return f"export {variable}=..., or give the model its own apiKey in a settings file"
+    from importlib.util import find_spec
+
+    hint = "set HF_TOKEN (https://huggingface.co/settings/tokens) or run `hf auth login`"
+    return hint + ("; -m local answers offline" if find_spec("llama_cpp") else "")
 
 
 def report_error(exc: BaseException, debug: bool = False) -> int:

@@ -53,7 +53,8 @@ def require_hf_key(explicit: str | None = None) -> Key:
             + ", ".join(f"${v}" for v in ENV_VARS)
             + ", and huggingface_hub's token store (`hf auth login`). Create a token with the "
             "'Make calls to Inference Providers' permission at "
-            "https://huggingface.co/settings/tokens and set HF_TOKEN."
+            "https://huggingface.co/settings/tokens and set HF_TOKEN.",
+            "HF_TOKEN",
         )
     return key
 

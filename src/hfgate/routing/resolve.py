@@ -205,7 +205,8 @@ def _official_route(
     if not secret:
         raise MissingKeyError(
             f"No {official.label} key: set {official.key_var}, or add the model to your "
-            "settings with its own apiKey (see the README's Settings section)."
+            "settings with its own apiKey (see the README's Settings section).",
+            official.key_var,
         )
     base_url = os.environ.get(official.base_url_var, "").strip() or official.base_url
     key = Key(secret, f"${official.key_var}")
