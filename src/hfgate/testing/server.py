@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Self
 
 from hfgate.testing._common import Answer, resolve_echo
 from hfgate.testing._handler import Handler
+from hfgate.testing._sdks import require_sdks
 from hfgate.testing.replies import Reply
 from hfgate.testing.wires import Format
 from hfgate.testing.wires.chat_completions.request import last_user_text
@@ -76,6 +77,7 @@ class Emulator:
     surface: ClassVar[Surface]
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, require_auth: bool = False) -> None:
+        require_sdks()  # before serving: a missing SDK would fail inside the server thread
         self.require_auth = require_auth
         self.requests: list[RecordedRequest] = []
         self.default_reply: Reply = Reply.echo()
