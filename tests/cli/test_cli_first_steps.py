@@ -3,12 +3,16 @@ failed on the code before its fix."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
+
+from hfgate.testing import Reply
 
 Invoke = Callable[..., Result]
 
@@ -45,3 +49,58 @@ def test_a_base_install_without_a_key_says_to_set_hf_token_or_install_local(
         hint == "hint: set HF_TOKEN (https://huggingface.co/settings/tokens) or run `hf auth login`"
     )
     assert router.requests == []
+
+
+def test_debug_after_the_subcommand_shows_the_traceback(routed: Any, hfgate_process: Any) -> None:
+    routed.push(Reply.error_string(402, "no credits"))
+    done = hfgate_process("run", "-m", "a/b", "--debug", "hi")
+    assert done.code == 4
+    assert "Traceback (most recent call last)" in done.stderr
+    helped = hfgate_process("models", "--no-log", "--help")  # a command without its own
+    assert helped.code == 0, helped.stderr
+
+
+def test_hfgate_router_url_without_v1_still_reaches_the_router(
+    invoke: Invoke, router: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HFGATE_ROUTER_URL", router.url)  # http://127.0.0.1:PORT, no /v1
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    router.push(Reply.text("Paris."))
+    result = invoke("run", "-m", "a/b", "hi")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Paris.\n"
+    assert [r.path for r in router.requests if r.method == "POST"] == ["/v1/chat/completions"]
+
+
+def test_a_router_url_with_another_path_gets_a_hint_about_v1(
+    invoke: Invoke, router: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HFGATE_ROUTER_URL", router.url + "/api")
+    monkeypatch.setenv("HF_TOKEN", "hf_test")
+    result = invoke("run", "-m", "a/b", "-o", "max_retries=0", "hi")
+    assert result.exit_code == 5
+    hint = result.stderr.splitlines()[-1]
+    assert hint.startswith(f"hint: HFGATE_ROUTER_URL is {router.url}/api, which does not end in")
+    assert "check the model id" not in result.stderr
+
+
+def test_settings_entries_on_the_hf_router_follow_hfgate_router_url(
+    invoke: Invoke, routed: Any, cli_dirs: dict[str, str]
+) -> None:
+    settings = Path(cli_dirs["HOME"]) / ".factory" / "settings.json"
+    settings.parent.mkdir()
+    entry = {
+        "model": "openai/gpt-oss-120b:fireworks-ai",
+        "displayName": "GPT OSS",
+        "baseUrl": "https://router.huggingface.co/v1",
+        "apiKey": "${HF_TOKEN}",
+        "provider": "generic-chat-completion-api",
+    }
+    settings.write_text(json.dumps({"customModels": [entry]}))
+    routed.push(Reply.text("From the stand-in."))
+    result = invoke("run", "-m", "GPT OSS", "hi")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "From the stand-in.\n"
+    sent = [r for r in routed.requests if r.method == "POST"][-1]
+    assert sent.json["model"] == "openai/gpt-oss-120b:fireworks-ai"
+    assert sent.headers["authorization"] == "Bearer hf_test"

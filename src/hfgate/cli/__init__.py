@@ -30,7 +30,23 @@ _COMMANDS = {
 }
 
 
+GLOBAL_FLAGS = ("--debug", "--no-log")
+"""Flags of `hfgate` itself that are also accepted after the subcommand (`hfgate run --debug`),
+where users type them."""
+
+
+def hoist_global_flags(args: list[str]) -> list[str]:
+    """`args` with the global flags moved in front of the subcommand (up to a `--`)."""
+    end = args.index("--") if "--" in args else len(args)
+    flags = [a for a in args[:end] if a in GLOBAL_FLAGS]
+    rest = [a for a in args[:end] if a not in GLOBAL_FLAGS]
+    return [*dict.fromkeys(flags), *rest, *args[end:]]
+
+
 class _LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_flags(args))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
 

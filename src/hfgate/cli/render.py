@@ -111,7 +111,7 @@ def error_lines(exc: BaseException) -> list[str]:
     where += [f"request id {r}" for r in [getattr(exc, "request_id", None)] if r]
     suffix = f" ({', '.join(where)})" if where else ""
     lines = [f"error: {what}: {' '.join(str(message).split())}{suffix}"]
-    hints = [kind.hint or _key_hint(exc) or getattr(exc, "hint", None)]
+    hints = [_situation_hint(exc) or kind.hint or getattr(exc, "hint", None)]
     retry = getattr(exc, "retry_after", None)
     if retry is not None:
         hints.insert(0, f"the server asks to wait {retry:g} s")
@@ -119,6 +119,25 @@ def error_lines(exc: BaseException) -> list[str]:
     if hint:
         lines.append(f"hint: {hint}")
     return lines
+
+
+def _situation_hint(exc: BaseException) -> str | None:
+    """A hint from what is set up here, when it explains the error better than its class."""
+    return _key_hint(exc) or _router_url_hint(exc)
+
+
+def _router_url_hint(exc: BaseException) -> str | None:
+    """A 404 from a router moved by HFGATE_ROUTER_URL to a path without /v1."""
+    from hfgate._constants import ROUTER_URL_ENV, env_router_url
+    from hfgate.errors import NotFoundError
+
+    url = env_router_url()
+    if not isinstance(exc, NotFoundError) or url is None or url.endswith("/v1"):
+        return None
+    return (
+        f"{ROUTER_URL_ENV} is {url}, which does not end in /v1: a router's API lives under "
+        f"/v1 (e.g. {url}/v1), so every call there is a 404"
+    )
 
 
 def _key_hint(exc: BaseException) -> str | None:

@@ -5,12 +5,11 @@ face, and `sync_client` is generated from it (`scripts/unasync.py`).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from typing import Any
 
-from hfgate._constants import DEFAULT_HF_MODEL, ROUTER_URL, ROUTER_URL_ENV
+from hfgate._constants import DEFAULT_HF_MODEL, ROUTER_URL, env_router_url
 from hfgate.client.generation import Run
 from hfgate.errors import ConfigError, MissingKeyError
 from hfgate.http.auth import find_hf_key, is_hf_host
@@ -48,7 +47,7 @@ class ClientBase:
         """`hf_router` says whether `base_url` speaks the HF router's dialect (HF model ids,
         the HF key, `X-HF-Bill-To`); by default, true for Hugging Face hosts. `http_client`
         is an httpx.Client (AsyncClient for `AsyncClient`) to use instead of our own."""
-        env_router = os.environ.get(ROUTER_URL_ENV)
+        env_router = env_router_url()
         self.base_url = base_url or env_router or ROUTER_URL
         self.is_router = (
             hf_router

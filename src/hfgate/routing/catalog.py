@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hfgate._constants import ROUTER_URL, ROUTER_URL_ENV
+from hfgate._constants import ROUTER_URL, env_router_url
 from hfgate.errors import HfgateError
 from hfgate.http.auth import find_hf_key
 from hfgate.http.endpoint import Endpoint
@@ -187,7 +187,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 def router_url() -> str:
     """The router in use: `HFGATE_ROUTER_URL`, else router.huggingface.co."""
-    return os.environ.get(ROUTER_URL_ENV) or ROUTER_URL
+    return env_router_url() or ROUTER_URL
 
 
 def cache_dir() -> Path:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
+from hfgate._constants import env_router_url
 from hfgate.errors import ConfigError, InvalidModelError, MissingKeyError
 from hfgate.formats import CHAT, FORMATS, MESSAGES, PROVIDER_FORMATS, RESPONSES, Format
 from hfgate.formats._shared import deep_merge, merged
@@ -188,14 +189,32 @@ def _router_route(model: str, origin: Origin, wire: Format | None) -> Route:
 def custom_route(custom: CustomModel, origin: Origin, wire: Format | None = None) -> Route:
     """A settings model's route: its base URL, key and headers (the client's headers first,
     the entry's extraHeaders over them) and the wire its `provider` names."""
-    base_url = custom.expanded_base_url()
+    base_url = to_env_router(custom.expanded_base_url())
     key = Key(custom.expanded_api_key(), f"apiKey of {custom.place}")
     chosen = wire or PROVIDER_FORMATS[custom.provider]
     headers = {**(origin.headers or {}), **custom.expanded_headers()}
     endpoint = _endpoint(base_url, key, headers, chosen)
-    priced_by = base_url if urlsplit(base_url).hostname == ROUTER_HOST else None
+    priced_by = base_url if is_router_url(base_url) else None
     family = custom.provider if custom.provider in OFFICIAL else None
     return Route(custom.model, chosen, endpoint, custom, priced_by, family)
+
+
+def is_router_url(base_url: str) -> bool:
+    """The Hugging Face router, or the one `HFGATE_ROUTER_URL` stands in for it."""
+    env = env_router_url()
+    return urlsplit(base_url).hostname == ROUTER_HOST or (
+        env is not None and base_url.startswith(env.removesuffix("/v1"))
+    )
+
+
+def to_env_router(base_url: str) -> str:
+    """A settings `baseUrl` on router.huggingface.co sent to `HFGATE_ROUTER_URL` when set, as
+    Hub ids are, so one variable points every router call at a stand-in (the emulator)."""
+    env = env_router_url()
+    parts = urlsplit(base_url)
+    if env is None or parts.hostname != ROUTER_HOST:
+        return base_url
+    return env.removesuffix("/v1") + parts.path.rstrip("/")
 
 
 def _official_route(
