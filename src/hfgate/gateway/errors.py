@@ -9,7 +9,8 @@ the client gets a plain sentence. The mapping, in one function (`classify`):
     GatewayError (auth, limits, ...) .. its own status (401, 402, 403, 429)
     InvalidModelError ................. 404 model_not_found
     MissingKeyError ................... 404 model_not_available: no key for that API here
-    SettingsError ..................... 500, not retried: a broken settings entry
+    SettingsError ..................... 404 model_not_available, not retried: a broken settings
+                                        entry (GET /v1/models does not list it either)
     ConfigError ....................... 400 (a model that cannot take this request)
     upstream 401/402/403 .............. 502, not retried: the gateway's own key or credit
     upstream 500 ...................... 502 (a gateway's 500 would blame the gateway)
@@ -106,8 +107,11 @@ def classify(exc: BaseException, model: str = "") -> Failure:
         return Failure(404, message, name, "model_not_available", "model")
     if isinstance(exc, SettingsError):
         log.error("model %r: %s", model, exc)
-        message = f"Model {model!r} is misconfigured on this gateway; its log says why."
-        return Failure(500, message, name, "model_misconfigured", headers=_NO_RETRY)
+        message = (
+            f"Model {model!r} is not available on this gateway: its settings entry is "
+            "misconfigured (the gateway's log says why)."
+        )
+        return Failure(404, message, name, "model_not_available", "model", headers=_NO_RETRY)
     if isinstance(exc, ConfigError):
         return Failure(400, _PATH.sub("<settings>", str(exc)), name)
     if isinstance(exc, APIStatusError):
