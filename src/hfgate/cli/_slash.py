@@ -15,18 +15,34 @@ Handler = Callable[["ChatApp", str], bool]
 """Runs a command with the text after its name; returns False to end the session."""
 
 
-def model_choices(app: ChatApp) -> tuple[list[str], list[str]]:
-    """("Custom models", "Hugging Face" ids) to offer in /model, current and recent first."""
+def model_choices(app: ChatApp) -> list[tuple[str, list[str]]]:
+    """The groups `/model` offers: settings models, Hugging Face ids (current and recent
+    first, each once however it was spelled) and the offline models."""
     from hfgate._constants import DEFAULT_HF_MODEL
-    from hfgate.cli._models import custom_model_names, recent_hf_models
+    from hfgate.cli._models import custom_model_names, local_model_names, recent_hf_models
     from hfgate.inputs.model_ids import is_hf_model_id
 
     custom = custom_model_names()
-    seen: list[str] = []
+    hub: dict[str, str] = {}
     for name in [app.state.model_name, *app.state.recent, *recent_hf_models()]:
-        if is_hf_model_id(name) and name not in seen and name not in custom:
-            seen.append(name)
-    return custom, seen or [DEFAULT_HF_MODEL]
+        if is_hf_model_id(name) and name not in custom:
+            hub.setdefault(_same_hub_id(name), name)
+    return [
+        ("Custom models", custom),
+        ("Hugging Face", list(hub.values()) or [DEFAULT_HF_MODEL]),
+        ("Offline", local_model_names()),
+    ]
+
+
+def _same_hub_id(name: str) -> str:
+    """One spelling per Hub id: the router's form (`huggingface/org/m` is `org/m`), any case."""
+    from hfgate.errors import InvalidModelError
+    from hfgate.inputs.model_ids import parse_hf_model_id
+
+    try:
+        return str(parse_hf_model_id(name)).casefold()
+    except InvalidModelError:
+        return name.casefold()
 
 
 def model_problem(name: str, custom: list[str]) -> str | None:
@@ -47,19 +63,19 @@ def model_problem(name: str, custom: list[str]) -> str | None:
 
 
 def cmd_model(app: ChatApp, arg: str) -> bool:
-    custom, hub = model_choices(app)
+    groups = model_choices(app)
+    custom = groups[0][1]
     name = arg.strip()
     if not name:
-        numbered = [*custom, *hub]
-        app.print("Custom models")
-        if not custom:
-            app.print("  (none configured)")
-        for group in (custom, hub):
-            if group is hub:
-                app.print("Hugging Face")
+        numbered: list[str] = []
+        for title, group in groups:
+            app.print(title)
+            if not group:
+                app.print("  (none configured)" if title == "Custom models" else "  (none)")
             for name in group:
+                numbered.append(name)
                 current = "  (current)" if name == app.state.model_name else ""
-                app.print(f"  {numbered.index(name) + 1}. {name}{current}")
+                app.print(f"  {len(numbered)}. {name}{current}")
         try:
             answer = app.reader.read("model (number or id, Enter to keep)> ", numbered).strip()
         except EOFError:

@@ -180,9 +180,10 @@ class LogStore:
         return [_entry(row) for row in reversed(rows.fetchall())]
 
     def recent_models(self, n: int = 10) -> list[str]:
-        """Distinct models of the latest calls, newest first."""
+        """Distinct models of the latest calls that answered, newest first (a typo that
+        failed is not worth offering again)."""
         rows = self.db.execute(
-            "SELECT model, MAX(id) AS last FROM calls WHERE model IS NOT NULL "
+            "SELECT model, MAX(id) AS last FROM calls WHERE model IS NOT NULL AND error IS NULL "
             "GROUP BY model ORDER BY last DESC LIMIT ?",
             (n,),
         )
