@@ -1,11 +1,14 @@
-"""Gateway overhead: hfgate's gateway vs LiteLLM's proxy, both fronting the router emulator,
-in one run.
+"""Gateway overhead: hfgate's gateway vs LiteLLM's proxy and Portkey's gateway, all fronting
+the router emulator, in one run.
 
 Every server runs in its own process on loopback: the router emulator; `hfgate serve` (one
 worker, SQLite in a temp dir, requests made with a virtual key, so each pays the key check,
-rate and budget admission and its usage row); LiteLLM's proxy from its own venv
-(bench/.venv-litellm, made on first use with `pip install 'litellm[proxy]'`), configured as
-most people start it: a model list and a master key, no database.
+rate and budget admission and its usage row; with `--workers 2`, a second hfgate with two
+workers on the same database); LiteLLM's proxy from its own venv (bench/.venv-litellm, made on
+first use with `pip install 'litellm[proxy]'`), configured as most people start it: a model
+list and a master key, no database; Portkey's open-source gateway (`@portkey-ai/gateway` from
+npm, into bench/.portkey on first use; Node), reaching the emulator as an OpenAI-compatible
+host through its `x-portkey-provider: openai` and `x-portkey-custom-host` headers.
 
 - Added latency: one client on a warm keep-alive connection makes sequential non-streaming and
   streaming chat completions to the emulator directly, through hfgate and through LiteLLM,
@@ -14,8 +17,12 @@ most people start it: a model list and a master key, no database.
 - Throughput: 50 concurrent clients for a fixed time per target (wrk when it is installed,
   else an asyncio + httpx generator), non-streaming; the direct rate is the ceiling that the
   load generator and the emulator leave on this machine.
+- Memory (`--memory N`): each gateway's resident set size idle, after N/10 and after N mixed
+  requests (half streamed, one in five of the streams dropped after its first bytes, one in
+  ten requests answered 422 by the upstream), from 20 concurrent clients.
 
-    python bench/gateway.py [--quick] [--no-litellm] [--requests 300] [--duration 10]
+    python bench/gateway.py [--quick] [--no-litellm] [--no-portkey] [--workers 2]
+                            [--requests 300] [--duration 10] [--memory 100000]
                             [--profile gateway.svg]   # py-spy on hfgate under load, afterwards
 """
 
@@ -42,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from _report import DEFAULT_OUT, write_section
-from client_overhead import interleaved, start_emulator
+from client_overhead import interleaved
 
 MODEL = "deepseek-ai/DeepSeek-V4-Pro"
 HF_TOKEN = "hf_bench"
@@ -50,6 +57,12 @@ MASTER_KEY = "bench-master-key"
 LITELLM = "LiteLLM proxy"
 LITELLM_KEY = "sk-bench-" + "0" * 32  # LiteLLM refuses to start without a master key
 LITELLM_VENV = Path(__file__).resolve().parent / ".venv-litellm"
+PORTKEY = "Portkey gateway"
+PORTKEY_PIN = "@portkey-ai/gateway@1.15.2"
+PORTKEY_DIR = Path(__file__).resolve().parent / ".portkey"
+FAIL_WORD = "please-fail"
+"""A user message with this word is answered 422 by the bench's emulator: an upstream error
+that no gateway retries, so the memory phase's pace stays the gateways' own."""
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}]}
 STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}}
 KINDS = {"json": 0, "stream": 1}
@@ -59,9 +72,10 @@ LOAD = """
 import asyncio, json, sys, time
 import httpx
 url, key, body, clients, seconds = sys.argv[1:4] + [int(sys.argv[4]), float(sys.argv[5])]
+extra = json.loads(sys.argv[6])
 async def main():
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/json", **extra}
     ok, errors = 0, 0
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         deadline = time.perf_counter() + seconds
@@ -85,6 +99,7 @@ wrk.method = "POST"
 wrk.body = [[{body}]]
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {key}"
+{extra}
 """
 
 
@@ -96,6 +111,12 @@ class Target:
     key: str
     pid: int | None = None
     """The gateway's process, whose CPU time we read; None for the emulator itself."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Sent on every request besides the key (Portkey's provider and custom host)."""
+
+    @property
+    def all_headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.key}", **self.headers}
 
 
 @dataclass
@@ -104,6 +125,8 @@ class Latency:
     """{kind: {target: seconds per request}}."""
     cpu_ms: dict[str, dict[str, float | None]] = field(default_factory=dict)
     """{kind: {target: CPU ms its process spent per request}}, None when unknown."""
+    broken: dict[str, dict[str, str]] = field(default_factory=dict)
+    """{kind: {target: what it answered}} for targets that cannot serve that kind."""
 
 
 # --- the servers ---------------------------------------------------------------------------
@@ -147,7 +170,39 @@ def stop(proc: subprocess.Popen[Any]) -> None:
         proc.wait()
 
 
-def start_hfgate(router_url: str, tmp: Path, stack: contextlib.ExitStack) -> Target:
+EMULATOR = """
+import json, sys
+from hfgate.testing import Reply, RouterEmulator
+chunks, fail = int(sys.argv[1]), sys.argv[2]
+router = RouterEmulator(port=0)
+answer = Reply.text("abcd" * chunks, chunk_size=4,
+    usage={"prompt_tokens": 10, "completion_tokens": chunks, "total_tokens": 10 + chunks})
+failure = Reply.error_string(422, "Unprocessable (bench)")
+def respond(request):
+    return failure if fail in json.dumps((request.json or {}).get("messages")) else answer
+router.responder = respond
+router.start()
+print(router.base_url, flush=True)
+sys.stdin.read()
+"""
+
+
+def start_emulator(chunks: int) -> tuple[subprocess.Popen[str], str]:
+    """The router emulator in its own process: the usual answer, or a 503 for a request whose
+    messages carry FAIL_WORD."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", EMULATOR, str(chunks), FAIL_WORD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def start_hfgate(
+    router_url: str, tmp: Path, stack: contextlib.ExitStack, workers: int = 1
+) -> Target:
     """`hfgate serve` with its own data, cache and settings dirs, and a virtual key with an rpm
     and a budget (both far off), so admission runs its counting statement every request."""
     import httpx
@@ -159,16 +214,48 @@ def start_hfgate(router_url: str, tmp: Path, stack: contextlib.ExitStack) -> Tar
         "HF_TOKEN": HF_TOKEN,
         **{f"XDG_{d}_HOME": str(tmp / d.lower()) for d in ("CACHE", "CONFIG", "DATA")},
     }
-    cmd = [sys.executable, "-m", "hfgate.cli", "serve", "--port", str(port), "--workers", "1"]
-    log = tmp / "hfgate.log"
+    cmd = [sys.executable, "-m", "hfgate.cli", "serve", "--port", str(port)]
+    cmd += ["--workers", str(workers)]
+    log = tmp / f"hfgate-{workers}.log"
     proc = spawn([*cmd, "--database-url", str(tmp / "gateway.sqlite")], env, log)
     stack.callback(stop, proc)
     base = f"http://127.0.0.1:{port}"
     wait_ready(proc, f"{base}/health", log, 60)
-    new = {"name": "bench", "rpm": 10**9, "budget_usd": 10**6}
+    new = {"name": f"bench-{workers}", "rpm": 10**9, "budget_usd": 10**6}
     r = httpx.post(f"{base}/keys", json=new, headers={"authorization": f"Bearer {MASTER_KEY}"})
     r.raise_for_status()
-    return Target("hfgate", f"{base}/v1/chat/completions", r.json()["key"], proc.pid)
+    name = "hfgate" if workers == 1 else f"hfgate, {workers} workers"
+    return Target(name, f"{base}/v1/chat/completions", r.json()["key"], proc.pid)
+
+
+def portkey_script() -> tuple[Path | None, str]:
+    """Portkey's server script, installed from npm on first use; else (None, why not)."""
+    script = PORTKEY_DIR / "node_modules" / "@portkey-ai" / "gateway" / "build" / "start-server.js"
+    if not script.exists():
+        if not shutil.which("npm"):
+            return None, "npm is not installed"
+        print(f"Installing {PORTKEY_PIN} into {PORTKEY_DIR} (first run only)...", flush=True)
+        PORTKEY_DIR.mkdir(exist_ok=True)
+        (PORTKEY_DIR / "package.json").write_text('{"private": true}')
+        step = ["npm", "install", "--prefix", str(PORTKEY_DIR), "--no-audit", "--no-fund"]
+        done = subprocess.run([*step, PORTKEY_PIN], capture_output=True, text=True)
+        if done.returncode != 0:
+            return None, f"npm install {PORTKEY_PIN} failed: {done.stderr.strip()[-500:]}"
+    return script, ""
+
+
+def start_portkey(script: Path, router_url: str, tmp: Path, stack: contextlib.ExitStack) -> Target:
+    """Portkey's gateway as its README starts it (`--headless`: no console UI), in
+    production mode; the emulator is its custom OpenAI-compatible host."""
+    port = free_port()
+    log = tmp / "portkey.log"
+    env = {"NODE_ENV": "production", "PORT": str(port)}
+    proc = spawn(["node", str(script), f"--port={port}", "--headless"], env, log)
+    stack.callback(stop, proc)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(proc, f"{base}/", log, 60)
+    headers = {"x-portkey-provider": "openai", "x-portkey-custom-host": router_url}
+    return Target(PORTKEY, f"{base}/v1/chat/completions", HF_TOKEN, proc.pid, headers)
 
 
 def litellm_python() -> tuple[Path | None, str]:
@@ -214,7 +301,7 @@ Pair = tuple[Callable[[], str], Callable[[], str]]
 
 
 def calls(client: Any, target: Target) -> Pair:
-    headers = {"authorization": f"Bearer {target.key}"}
+    headers = target.all_headers
 
     def complete() -> str:
         r = client.post(target.url, json=BODY, headers=headers)
@@ -225,6 +312,8 @@ def calls(client: Any, target: Target) -> Pair:
     def stream() -> str:
         parts = []
         with client.stream("POST", target.url, json=STREAM_BODY, headers=headers) as r:
+            if r.status_code != 200:
+                r.read()
             r.raise_for_status()
             for line in r.iter_lines():
                 data = line[5:].strip() if line.startswith("data:") else ""
@@ -237,15 +326,30 @@ def calls(client: Any, target: Target) -> Pair:
     return complete, stream
 
 
+def family(pid: int) -> set[int]:
+    """A process and its children (a supervisor's workers), Linux."""
+    found = {pid}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
 def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process so far (Linux), or None."""
+    """User + system CPU time of a process and its children so far (Linux), or None."""
     if pid is None:
         return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0
+    for member in family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            if member == pid:
+                return None
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def latencies(targets: list[Target], n: int, expected: str) -> Latency:
@@ -257,15 +361,24 @@ def latencies(targets: list[Target], n: int, expected: str) -> Latency:
         for t in targets:
             client = stack.enter_context(httpx.Client(timeout=60))
             pairs[t.name] = calls(client, t)
-            for fn in pairs[t.name]:  # every target answers the same
-                assert fn() == expected, (t.name, fn())
         for kind, index in KINDS.items():
-            before = {t.name: cpu_seconds(t.pid) for t in targets}
-            found.samples[kind] = interleaved({k: fns[index] for k, fns in pairs.items()}, n)
-            after = {t.name: cpu_seconds(t.pid) for t in targets}
+            serving = []
+            for t in targets:  # every target answers the same, or is reported as failing
+                try:
+                    answer = pairs[t.name][index]()
+                except httpx.HTTPStatusError as exc:
+                    said = exc.response.text[:120]
+                    found.broken.setdefault(kind, {})[t.name] = f"{exc.response.status_code} {said}"
+                    continue
+                assert answer == expected, (t.name, answer)
+                serving.append(t)
+            before = {t.name: cpu_seconds(t.pid) for t in serving}
+            fns = {t.name: pairs[t.name][index] for t in serving}
+            found.samples[kind] = interleaved(fns, n)
+            after = {t.name: cpu_seconds(t.pid) for t in serving}
             found.cpu_ms[kind] = {
                 name: None if b is None or a is None else (a - b) * 1000 / (n + WARMUP)
-                for name, b, a in ((t.name, before[t.name], after[t.name]) for t in targets)
+                for name, b, a in ((t.name, before[t.name], after[t.name]) for t in serving)
             }
     return found
 
@@ -282,7 +395,8 @@ Load = Callable[[Target, int, float, Path], tuple[float, int]]
 
 def wrk_rate(target: Target, clients: int, seconds: float, tmp: Path) -> tuple[float, int]:
     script = tmp / "post.lua"
-    script.write_text(WRK_SCRIPT.format(body=json.dumps(BODY), key=target.key))
+    extra = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in target.headers.items())
+    script.write_text(WRK_SCRIPT.format(body=json.dumps(BODY), key=target.key, extra=extra))
     cmd = ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "60s"]
     done = subprocess.run([*cmd, "-s", str(script), target.url], capture_output=True, text=True)
     if done.returncode != 0:
@@ -299,6 +413,7 @@ def wrk_rate(target: Target, clients: int, seconds: float, tmp: Path) -> tuple[f
 
 def python_rate(target: Target, clients: int, seconds: float, tmp: Path) -> tuple[float, int]:
     argv = [target.url, target.key, json.dumps(BODY), str(clients), str(seconds)]
+    argv.append(json.dumps(target.headers))
     cmd = [sys.executable, "-c", LOAD, *argv]
     result = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
     return result["ok"] / result["seconds"], result["errors"]
@@ -343,10 +458,105 @@ def profile(target: Target, out: Path, clients: int, seconds: float, tmp: Path) 
     spying.wait()
 
 
+# --- memory ---------------------------------------------------------------------------------
+
+
+def tree_rss_mib(pid: int | None) -> float | None:
+    """Resident set size of a process and its children (workers), in MiB (Linux)."""
+    if pid is None:
+        return None
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError, ValueError):
+            status = Path(f"/proc/{member}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status)[1])  # type: ignore[index]
+    return total / 1024
+
+
+async def _mixed(target: Target, count: int, clients: int) -> int:
+    """`count` requests: per ten, four plain, one failing upstream, four streamed whole and
+    one stream dropped after its first bytes. Returns the unexpected answers."""
+    import httpx
+
+    failing = {**BODY, "messages": [{"role": "user", "content": FAIL_WORD}]}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    unexpected = 0
+    next_index = 0
+    async with httpx.AsyncClient(limits=limits, timeout=60, headers=target.all_headers) as client:
+
+        async def one(i: int) -> bool:
+            kind = i % 10
+            if kind < 5:
+                r = await client.post(target.url, json=failing if kind == 4 else BODY)
+                return r.status_code == (200 if kind < 4 else 422)
+            async with client.stream("POST", target.url, json=STREAM_BODY) as r:
+                if kind == 9:  # hang up after the first bytes
+                    await anext(r.aiter_bytes())
+                    return r.status_code == 200
+                await r.aread()
+                return r.status_code == 200 and b"[DONE]" in r.content
+
+        async def worker() -> None:
+            nonlocal next_index, unexpected
+            while next_index < count:
+                i, next_index = next_index, next_index + 1
+                try:
+                    unexpected += not await one(i)
+                except httpx.HTTPError:
+                    unexpected += 1
+
+        import asyncio
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return unexpected
+
+
+@dataclass
+class Memory:
+    idle: float | None
+    """MiB, right after start-up, before any request."""
+    after: list[float | None] = field(default_factory=list)
+    """MiB after total/10 and after total mixed requests."""
+    unexpected: int = 0
+    seconds: float = 0.0
+
+
+def memory(target: Target, idle: float | None, total: int, clients: int = 20) -> Memory:
+    """RSS after total/10 and after total mixed requests, from 20 concurrent clients."""
+    import asyncio
+
+    started = time.perf_counter()
+    found = Memory(idle)
+    first = total // 10
+    found.unexpected = asyncio.run(_mixed(target, first, clients))
+    found.after.append(tree_rss_mib(target.pid))
+    found.unexpected += asyncio.run(_mixed(target, total - first, clients))
+    found.after.append(tree_rss_mib(target.pid))
+    found.seconds = time.perf_counter() - started
+    return found
+
+
+def memory_lines(found: dict[str, Memory], total: int) -> list[str]:
+    def mib(value: float | None) -> str:
+        return "?" if value is None else f"{value:,.0f}"
+
+    lines = [
+        f"| gateway | idle (MiB) | after {total // 10:,} | after {total:,} | growth "
+        f"{total // 10:,} → {total:,} | unexpected answers | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in found.items():
+        small, large = m.after
+        growth = f"{(large - small) / small:+.1%}" if small and large else "?"
+        cells = [mib(m.idle), mib(small), mib(large), growth, str(m.unexpected), f"{m.seconds:.0f}"]
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return lines
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
-def versions(litellm: Path | None) -> str:
+def versions(litellm: Path | None, portkey: Path | None) -> str:
     def of(python: Path, name: str) -> str:
         code = f"import importlib.metadata as m; print(m.version({name!r}))"
         done = subprocess.run([str(python), "-c", code], capture_output=True, text=True)
@@ -355,6 +565,10 @@ def versions(litellm: Path | None) -> str:
     found = [f"hfgate {metadata.version('hfgate')}", f"uvicorn {metadata.version('uvicorn')}"]
     if litellm is not None:
         found += [f"litellm {of(litellm, 'litellm')} (uvicorn {of(litellm, 'uvicorn')})"]
+    if portkey is not None:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout
+        name, _, version = PORTKEY_PIN.rpartition("@")
+        found += [f"{name} {version} (Node {node.strip().lstrip('v')})"]
     if shutil.which("wrk"):  # "wrk debian/4.1.0-3+b2 [epoll] ..."
         said = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()
         found.append(f"wrk {said[1].rpartition('/')[2] if len(said) > 1 else '?'}")
@@ -377,6 +591,9 @@ def latency_lines(found: Latency, chunks: int) -> list[str]:
     for name in found.samples["json"]:
         cells = []
         for kind in KINDS:
+            if name not in found.samples[kind]:
+                cells += ["fails", "—", "—"]
+                continue
             p50, p99 = p50_p99(found.samples[kind][name])
             d50, d99 = p50 - base[kind][0], p99 - base[kind][1]
             cpu = found.cpu_ms[kind][name]
@@ -390,11 +607,12 @@ def latency_lines(found: Latency, chunks: int) -> list[str]:
 
 
 def throughput_lines(rates: dict[str, tuple[float, int]]) -> list[str]:
-    lite = rates.get(LITELLM)
-    lines = [f"| target | requests/s | errors | vs {LITELLM} |", "|---|---:|---:|---:|"]
+    peers = [p for p in (LITELLM, PORTKEY) if rates.get(p, (0, 0))[0]]
+    head = "".join(f" vs {p} |" for p in peers)
+    lines = [f"| target | requests/s | errors |{head}", "|---|---:|---:|" + "---:|" * len(peers)]
     for name, (rate, errors) in rates.items():
-        ratio = f"{rate / lite[0]:.1f}x" if lite and lite[0] else "—"
-        lines.append(f"| {name} | {rate:,.0f} | {errors} | {ratio} |")
+        ratios = "".join(f" {rate / rates[p][0]:.1f}x |" for p in peers)
+        lines.append(f"| {name} | {rate:,.0f} | {errors} |{ratios}")
     return lines
 
 
@@ -402,16 +620,33 @@ def verdict(found: Latency, rates: dict[str, tuple[float, int]]) -> str:
     added = {
         kind: p50_p99(s["hfgate"])[0] - p50_p99(s["direct"])[0] for kind, s in found.samples.items()
     }
+    p99 = p50_p99(found.samples["json"]["hfgate"])[1] - p50_p99(found.samples["json"]["direct"])[1]
+    rate = rates["hfgate"][0]
     said = [
         f"added p50 ≤ 1 ms: {'met' if max(added.values()) <= 1 else 'missed'} "
-        f"({added['json']:.2f} ms non-streaming, {added['stream']:.2f} ms streaming)"
+        f"({added['json']:.2f} ms non-streaming, {added['stream']:.2f} ms streaming)",
+        f"added p99 ≤ 3 ms: {'met' if p99 <= 3 else 'missed'} ({p99:.2f} ms)",
+        f"≥ 1,500 requests/s on one worker: {'met' if rate >= 1500 else 'missed'} ({rate:,.0f})",
     ]
-    if LITELLM in rates:
-        ratio = rates["hfgate"][0] / rates[LITELLM][0]
-        said.append(
-            f"throughput ≥ 3x {LITELLM}: {'met' if ratio >= 3 else 'missed'} ({ratio:.1f}x)"
+    if rates.get(PORTKEY, (0, 0))[0]:
+        ratio = rate / rates[PORTKEY][0]
+        said.append(f"≥ 3x {PORTKEY}: {'met' if ratio >= 3 else 'missed'} ({ratio:.1f}x)")
+        theirs = (
+            p50_p99(found.samples["json"][PORTKEY])[0] - p50_p99(found.samples["json"]["direct"])[0]
         )
+        below = "met" if added["json"] < theirs else "missed"
+        said.append(f"added latency below {PORTKEY}'s: {below} ({theirs:.2f} ms)")
+    if rates.get(LITELLM, (0, 0))[0]:
+        said.append(f"{rate / rates[LITELLM][0]:.1f}x {LITELLM}")
     return "Goals: " + "; ".join(said) + "."
+
+
+@dataclass
+class Peers:
+    litellm: Path | None
+    portkey: Path | None
+    why_not: dict[str, str]
+    """Peer -> why it was not measured."""
 
 
 def render(
@@ -419,20 +654,22 @@ def render(
     found: Latency,
     rates: dict[str, tuple[float, int]],
     rows: int,
-    litellm: Path | None,
-    why_not: str,
+    peers: Peers,
+    memories: dict[str, Memory],
 ) -> str:
     lines = [
         "## Gateway",
         "",
         f"`bench/gateway.py` on {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}; {versions(litellm)}. "
-        "The router emulator, `hfgate serve` and LiteLLM's proxy each run in their own process "
-        "on loopback, one worker each. hfgate is measured with its database (SQLite) and a "
-        "virtual key that has an rpm and a budget, so each request pays the key check, rate "
-        "and budget admission and its usage row. LiteLLM runs as most people start it: a model "
-        "list and a master key, no database (no spend logs, no key lookups); the comparison is "
-        "conservative for hfgate.",
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}; "
+        f"{versions(peers.litellm, peers.portkey)}. The router emulator, `hfgate serve`, "
+        "LiteLLM's proxy and Portkey's gateway each run in their own process on loopback, one "
+        "worker each. hfgate is measured with its database (SQLite) and a virtual key that has "
+        "an rpm and a budget, so each request pays the key check, rate and budget admission "
+        "and its usage row. LiteLLM runs as most people start it: a model list and a master "
+        "key, no database (no spend logs, no key lookups); Portkey as its README starts it "
+        "(`--headless`, production mode), the emulator as its custom OpenAI-compatible host. "
+        "Neither peer keeps usage or limits, so the comparison is conservative for hfgate.",
         "",
         f"Latency: {args.requests} sequential chat completions per target and kind from one "
         "client on a warm keep-alive connection, the targets taking turns request by request; "
@@ -441,6 +678,12 @@ def render(
         "is the gateway process's user + system time, in ms.",
         "",
         *latency_lines(found, args.chunks),
+        "",
+        *[
+            f"{name} fails every {kind} request with {said!r}."
+            for kind, failing in found.broken.items()
+            for name, said in failing.items()
+        ],
         "",
         f"Throughput: {args.clients} concurrent connections ({load_generator()[1]}; its own "
         f"process), non-streaming, {args.duration:g} s per target in {args.rounds} turn(s) after "
@@ -452,8 +695,20 @@ def render(
         f"{verdict(found, rates)} The gateway wrote {rows:,} usage rows.",
         "",
     ]
-    if litellm is None:
-        lines[-1:-1] = [f"{LITELLM} not measured: {why_not}", ""]
+    if memories:
+        lines += [
+            f"Memory: resident set size (the process and its children) idle at start-up, then "
+            f"after {args.memory // 10:,} and {args.memory:,} more mixed requests from 20 "
+            "concurrent clients (after the phases above): per ten requests four plain, one "
+            "answered 422 by the upstream, four streamed to the end and one stream dropped "
+            "after its first bytes. 'Unexpected answers' counts any other status or a stream "
+            "without its end.",
+            "",
+            *memory_lines(memories, args.memory),
+            "",
+        ]
+    for peer, why in peers.why_not.items():
+        lines[-1:-1] = [f"{peer} not measured: {why}", ""]
     return "\n".join(lines)
 
 
@@ -469,29 +724,54 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="turns the duration is split in")
     parser.add_argument("--quick", action="store_true", help="50 requests, 2 s, one turn")
     parser.add_argument("--no-litellm", action="store_true")
+    parser.add_argument("--no-portkey", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="also measure N workers")
+    parser.add_argument("--memory", type=int, default=0, metavar="N", help="mixed requests")
     parser.add_argument("--profile", metavar="FILE", help="py-spy the gateway under load")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args()
     if args.quick:
         args.requests, args.duration, args.rounds = 50, 2.0, 1
 
-    python, why_not = (None, "skipped (--no-litellm)") if args.no_litellm else litellm_python()
-    if python is None and not args.no_litellm:
-        print(f"{LITELLM} NOT measured: {why_not}", file=sys.stderr, flush=True)
+    peers = Peers(None, None, {})
+    if args.no_litellm:
+        peers.why_not[LITELLM] = "skipped (--no-litellm)"
+    else:
+        peers.litellm, why = litellm_python()
+        if peers.litellm is None:
+            peers.why_not[LITELLM] = why
+    if args.no_portkey:
+        peers.why_not[PORTKEY] = "skipped (--no-portkey)"
+    else:
+        peers.portkey, why = portkey_script()
+        if peers.portkey is None:
+            peers.why_not[PORTKEY] = why
+    for peer, why in peers.why_not.items():
+        print(f"{peer} NOT measured: {why}", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="hfgate-bench-") as d, contextlib.ExitStack() as stack:
         tmp = Path(d)
         emulator, router_url = start_emulator(args.chunks)
         stack.callback(_close_emulator, emulator)
         targets = [Target("direct", f"{router_url}/chat/completions", HF_TOKEN)]
         targets.append(start_hfgate(router_url, tmp, stack))
-        if python is not None:
-            targets.append(start_litellm(python, router_url, tmp, stack))
+        if args.workers > 1:
+            targets.append(start_hfgate(router_url, tmp, stack, args.workers))
+        if peers.litellm is not None:
+            targets.append(start_litellm(peers.litellm, router_url, tmp, stack))
+        if peers.portkey is not None:
+            targets.append(start_portkey(peers.portkey, router_url, tmp, stack))
+        idle = {t.name: tree_rss_mib(t.pid) for t in targets if t.pid is not None}
         found = latencies(targets, args.requests, "abcd" * args.chunks)
         rates = throughput(targets, args.clients, args.duration, args.rounds, tmp)
+        memories: dict[str, Memory] = {}
+        for t in targets if args.memory else ():
+            if t.pid is not None:
+                print(f"memory: {args.memory:,} mixed requests to {t.name}...", flush=True)
+                memories[t.name] = memory(t, idle[t.name], args.memory)
         rows = usage_rows(tmp / "gateway.sqlite")
         if args.profile:
             profile(targets[1], Path(args.profile).resolve(), args.clients, args.duration, tmp)
-    table = render(args, found, rates, rows, python, why_not)
+    table = render(args, found, rates, rows, peers, memories)
     print(table)
     write_section(Path(args.out), "gateway", table)
 
