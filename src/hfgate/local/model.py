@@ -127,6 +127,11 @@ def _bad_request() -> Iterator[None]:
         raise BadRequestError(f"local model: {exc}", provider="local") from exc
 
 
+def is_loaded(path: Path) -> bool:
+    """Whether the GGUF is in memory already (so a first call will not wait for loading)."""
+    return path in _models
+
+
 def load_model(path: Path) -> LocalModel:
     """The model for a GGUF path, loaded on first use and shared by every caller after."""
     model = _models.get(path)

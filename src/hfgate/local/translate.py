@@ -10,7 +10,9 @@ messages, tools and formats are serialised in one place) and adapts it to llama.
   never a silent fallback to "any JSON";
 - tools: see `adapt_tools`. Templates that cannot render tool calls (SmolLM2's) get earlier
   tool calls written into the assistant text instead;
-- `extra_body` may set llama.cpp sampling options (`top_k`, `min_p`, `repeat_penalty`, ...).
+- `extra_body` may set llama.cpp sampling options (`top_k`, `min_p`, `repeat_penalty`, ...);
+- what the call leaves out comes from `hfgate.local.defaults` (a measured system prompt and
+  sampling for the packaged model, a `max_tokens` for every model).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from hfgate.errors import ConfigError
 from hfgate.formats.chat_completions import build_body
 from hfgate.inputs.request import ChatRequest
+from hfgate.local.defaults import LocalDefaults, defaults_for
 
 _FROM_BODY = ("temperature", "max_tokens", "top_p", "seed", "stop")
 _SAMPLING = frozenset(
@@ -60,7 +63,18 @@ def llama_kwargs(req: ChatRequest, *, template_has_tools: bool) -> dict[str, Any
     kwargs.update(adapt_tools(body.get("tools"), body.get("tool_choice")))
     if "response_format" in body:
         kwargs.update(_response_format(body["response_format"]))
+    _fill_defaults(kwargs, defaults_for(req.model))
     return kwargs
+
+
+def _fill_defaults(kwargs: dict[str, Any], defaults: LocalDefaults) -> None:
+    """The defaults for what the call did not set; anything the caller set wins."""
+    messages = kwargs["messages"]
+    if defaults.system is not None and not any(m.get("role") == "system" for m in messages):
+        messages.insert(0, {"role": "system", "content": defaults.system})
+    kwargs.setdefault("max_tokens", defaults.max_tokens)
+    for key, value in defaults.sampling.items():
+        kwargs.setdefault(key, value)
 
 
 def _message(raw: Mapping[str, Any], template_has_tools: bool) -> dict[str, Any]:
