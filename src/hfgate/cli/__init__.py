@@ -8,6 +8,7 @@ line and an exit code here, through `render.report_error`.
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from typing import Any
 
@@ -27,6 +28,7 @@ _COMMANDS = {
     "keys": "hfgate.cli.keys",
     "usage": "hfgate.cli.usage",
     "launch": "hfgate.cli.launch",
+    "local": "hfgate.cli.local",
 }
 
 
@@ -86,9 +88,27 @@ def cli(ctx: click.Context, debug: bool, no_log: bool) -> None:
     """
     ctx.obj = CliState(debug=debug, log=not no_log)
     if debug:
-        import logging
-
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    elif ctx.invoked_subcommand != "serve":
+        _leave_settings_problems_unlogged(ctx)
+
+
+def _leave_settings_problems_unlogged(ctx: click.Context) -> None:
+    """Settings problems are logged as warnings when the files are read, which would print
+    them on every command, about models the command does not use. The CLI says them where
+    they matter instead: the error of a call to a broken name, `hfgate settings` and
+    `hfgate doctor`. `serve` keeps them (its log is the operator's), as does `--debug`."""
+    import logging
+
+    logger = logging.getLogger("hfgate.routing.settings")
+    drop = _DropAll()
+    logger.addFilter(drop)
+    ctx.call_on_close(lambda: logger.removeFilter(drop))
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
 
 
 def _silence_stdout() -> None:

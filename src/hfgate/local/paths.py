@@ -57,7 +57,8 @@ def packaged_gguf() -> Path:
 
 
 def gguf_path(model: str) -> Path:
-    """The absolute GGUF path for a local model id (`~` expanded, relative to the cwd)."""
+    """The absolute GGUF path for a local model id (`~` expanded, relative to the cwd);
+    `local/hf:<org>/<repo>[:...]` is a Hub file (`hfgate.local.hub`)."""
     if model == DEFAULT_LOCAL_MODEL:
         return packaged_gguf()
     if not model.startswith(LOCAL_PREFIX):
@@ -65,6 +66,10 @@ def gguf_path(model: str) -> Path:
             f"{model!r} is not a local model id; use 'local' or 'local/<path-to.gguf>'."
         )
     raw = model[len(LOCAL_PREFIX) :]
+    if raw.startswith("hf:"):  # a GGUF from the Hub: cached, else downloaded now
+        from hfgate.local.hub import parse_ref, resolve
+
+        return resolve(parse_ref(raw))
     if not raw.strip():
         raise InvalidModelError(
             "'local/' needs a GGUF path after it, e.g. 'local/~/models/qwen2.5-0.5b.gguf'."
