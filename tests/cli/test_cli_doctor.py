@@ -27,7 +27,10 @@ def test_key_source_is_named_and_the_key_never_printed(
 ) -> None:
     monkeypatch.setenv("HF_TOKEN", "hf_verysecretvalue")
     result = invoke("doctor")
-    assert "✓ key: Hugging Face key found in $HF_TOKEN" in result.stdout
+    # The key is only present: offline (as every test is), nobody can say it works.
+    assert "! key: Hugging Face key found in $HF_TOKEN; not checked: huggingface_hub is " in (
+        result.stdout
+    )
     assert "verysecret" not in result.stdout + result.stderr
     assert f"✓ router: {routed.base_url} answers (" in result.stdout
     assert result.exit_code == 0

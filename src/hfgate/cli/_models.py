@@ -81,11 +81,13 @@ class SettingsCheck:
 
 
 def check_settings() -> list[SettingsCheck]:
-    """A line for each settings file read, then one per problem found in them."""
+    """A line for each settings file read without errors, then one per problem found: a
+    file is either read or broken, never both."""
     settings = _settings()
     if settings is None:
         return []
-    checks = [SettingsCheck(path, None) for path in settings.files]
+    broken = {p.path for p in settings.problems if p.severity == "error"}
+    checks = [SettingsCheck(path, None) for path in settings.files if path not in broken]
     checks.extend(SettingsCheck(p.path, p.message, p.severity) for p in settings.problems)
     return checks
 

