@@ -214,3 +214,18 @@ def test_doctor_asks_the_hub_whether_the_key_works(
         assert "does not accept it (401)" in first and done.returncode == 1
     assert ("GET", "/api/whoami-v2") in hub.requests
     assert token not in done.stdout + done.stderr
+
+
+def test_did_you_mean_for_model_ids_from_the_cached_catalog(invoke: Invoke, routed: Any) -> None:
+    model_id = routed.models[0]["id"]  # e.g. "deepseek-ai/DeepSeek-R1"
+    assert invoke("models").exit_code == 0  # fetches and caches the catalog
+    typo = model_id.split("/", 1)[1].lower()[:-1]  # no org, lower case, a letter short
+    result = invoke("run", "-m", typo, "hi")
+    assert result.exit_code == 2
+    assert f"Did you mean: {model_id}" in result.stderr
+
+
+def test_did_you_mean_for_option_names(invoke: Invoke, routed: Any) -> None:
+    result = invoke("run", "-o", "temprature=0.2", "hi")
+    assert result.exit_code == 2
+    assert "unknown option 'temprature'; did you mean temperature?" in result.stderr

@@ -57,8 +57,14 @@ def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="'-o'")
         convert = CONVERTERS.get(key)
         if convert is None:
+            import difflib
+
+            close = difflib.get_close_matches(key, list(CONVERTERS), n=1, cutoff=0.6)
+            guess = f"did you mean {close[0]}? " if close else ""
             known = ", ".join(CONVERTERS)
-            raise click.BadParameter(f"unknown option {key!r}; known: {known}", param_hint="'-o'")
+            raise click.BadParameter(
+                f"unknown option {key!r}; {guess}known: {known}", param_hint="'-o'"
+            )
         try:
             value = convert(raw.strip())
         except ValueError as exc:

@@ -86,6 +86,19 @@ class Catalog:
         model = self.get(model_id)
         return model.offer(provider) if model is not None else None
 
+    def suggestions(self, name: str, n: int = 3) -> list[str]:
+        """The closest ids, for "did you mean": whole ids, and the name after the org, so
+        `qwen3-32b` finds `Qwen/Qwen3-32B`."""
+        import difflib
+
+        wanted = repo_of(name).casefold() if "/" in name else name.casefold()
+        by_fold: dict[str, str] = {}
+        for model in self.models:
+            by_fold.setdefault(model.id.casefold(), model.id)
+            by_fold.setdefault(model.id.rsplit("/", 1)[-1].casefold(), model.id)
+        close = difflib.get_close_matches(wanted, list(by_fold), n=n * 2, cutoff=0.75)
+        return list(dict.fromkeys(by_fold[c] for c in close))[:n]
+
 
 @dataclass(frozen=True, slots=True)
 class CatalogLoad:

@@ -261,7 +261,10 @@ def _own_key(api_key: str | None) -> Key | None:
 
 
 def _unknown(model: str, settings: Settings) -> InvalidModelError:
-    close = settings.suggestions(model)
+    from hfgate.routing.catalog import cached_catalog
+
+    catalog = cached_catalog()  # the cached copy only: an unknown name costs no request
+    close = settings.suggestions(model) + (catalog.suggestions(model) if catalog else [])
     lines = [
         f"Unknown model {model!r}: not a Hugging Face id ('<org>/<model>', e.g. "
         "'Qwen/Qwen3-32B'), not a name from your settings, and not 'openai:<model>' or "
