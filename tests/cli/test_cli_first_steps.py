@@ -4,6 +4,7 @@ failed on the code before its fix."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -229,3 +230,40 @@ def test_did_you_mean_for_option_names(invoke: Invoke, routed: Any) -> None:
     result = invoke("run", "-o", "temprature=0.2", "hi")
     assert result.exit_code == 2
     assert "unknown option 'temprature'; did you mean temperature?" in result.stderr
+
+
+LONG_NAME = "a-key-for-the-nightly-evaluation-pipeline-of-the-research-team"
+
+
+def test_keys_list_piped_is_one_full_line_per_key(invoke: Invoke, tmp_path: Path) -> None:
+    db = str(tmp_path / "gateway.db")
+    made = invoke("keys", "create", "--name", LONG_NAME, "--models", "Qwen/*", "--database-url", db)
+    assert made.exit_code == 0, made.stderr
+    listed = invoke("keys", "list", "--database-url", db).stdout.splitlines()
+    assert listed[0].split("\t") == [
+        "id", "name", "models", "rpm", "budget", "spent", "created", "state",
+    ]  # fmt: skip
+    cells = listed[1].split("\t")
+    assert cells[1:4] == [LONG_NAME, "Qwen/*", "-"] and cells[-1] == "active"
+
+
+def test_keys_list_on_an_80_column_terminal_fits_and_keeps_every_character(
+    invoke: Invoke, tmp_path: Path, proc_env: dict[str, str]
+) -> None:
+    db = str(tmp_path / "gateway.db")
+    assert invoke("keys", "create", "--name", LONG_NAME, "--database-url", db).exit_code == 0
+    env = {key: value for key, value in proc_env.items() if key != "COLUMNS"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "hfgate.cli", "keys", "list", "--database-url", db],
+        env={**env, "TERM": "xterm"},
+        encoding="utf-8",
+        dimensions=(40, 80),
+        timeout=60,
+    )
+    child.expect(pexpect.EOF)
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before or "")
+    lines = plain.replace("\r", "").splitlines()
+    assert lines and max(len(line) for line in lines) <= 80
+    folded = "".join(line.split("│")[2].strip() for line in lines if line.count("│") > 3)
+    assert LONG_NAME in folded

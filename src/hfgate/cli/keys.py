@@ -96,14 +96,11 @@ def list_keys(database_url: str | None, as_json: bool) -> None:
     if not records:
         click.echo("No keys yet: `hfgate keys create --name NAME`.")
         return
-    from rich.console import Console
-    from rich.table import Table
-
     from hfgate.cli.render import usd
+    from hfgate.cli.tables import print_table
 
-    table = Table("id", "name", "models", "rpm", "budget", "spent", "created", "state")
-    for r in records:
-        table.add_row(
+    rows = [
+        [
             r.id,
             r.name,
             ",".join(r.models) or "all",
@@ -112,8 +109,11 @@ def list_keys(database_url: str | None, as_json: bool) -> None:
             usd(r.spent_usd),
             time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)),
             "revoked" if r.revoked_at else "active",
-        )
-    Console().print(table)
+        ]
+        for r in records
+    ]
+    headers = ["id", "name", "models", "rpm", "budget", "spent", "created", "state"]
+    print_table(headers, rows, wide=("name", "models"), numeric=("rpm", "budget", "spent"))
 
 
 @keys.command()

@@ -31,15 +31,12 @@ def usage(by: str, days: float | None, database_url: str | None, as_json: bool) 
     if not totals:
         click.echo("No gateway requests recorded yet.")
         return
-    from rich.console import Console
-    from rich.table import Column, Table
-
     from hfgate.cli.render import count, usd
+    from hfgate.cli.tables import print_table
 
-    group = Column(by, overflow="fold")  # model ids are long: wrap them, never cut
-    table = Table(group, "requests", "errors", "input", "output", "cached", "reasoning", "cost")
-    for t in totals:
-        table.add_row(
+    headers = [by, "requests", "errors", "input", "output", "cached", "reasoning", "cost"]
+    rows = [
+        [
             t.group,
             count(t.requests),
             count(t.errors),
@@ -48,5 +45,7 @@ def usage(by: str, days: float | None, database_url: str | None, as_json: bool) 
             count(t.cached_tokens),
             count(t.reasoning_tokens),
             usd(t.cost_usd),
-        )
-    Console().print(table)
+        ]
+        for t in totals
+    ]
+    print_table(headers, rows, wide=(by,), numeric=headers[1:])

@@ -95,7 +95,7 @@ def _joined_text(parts: list[Any]) -> str:
     if any(isinstance(p, Mapping) and p.get("type") == "image_url" for p in parts):
         raise ConfigError(
             "The local model reads text only; send images to a vision model, e.g. "
-            "model='Qwen/Qwen2.5-VL-7B-Instruct'."
+            "Qwen/Qwen2.5-VL-7B-Instruct."
         )
     return "".join(str(p.get("text", "")) for p in parts if isinstance(p, Mapping))
 
