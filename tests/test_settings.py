@@ -1050,3 +1050,18 @@ def test_an_exact_broken_name_wins_over_a_case_insensitive_good_one() -> None:
     with pytest.raises(SettingsError, match='Invalid provider "x"'):
         settings.find("Sonnet")
     assert settings.find("sonnet") is settings.models[0]
+
+
+def test_factory_bedrock_entries_are_reported_as_unsupported_by_name() -> None:
+    bedrock = entry(provider="bedrock", baseUrl=DROP, apiKey=DROP, region="us-east-1")
+    write(factory(), models(bedrock, entry(displayName="Y", model="acme/other")))
+    settings = load_settings()
+    assert [m.display_name for m in settings.models] == ["Y"]
+    assert messages(settings) == [
+        f'Unsupported provider "bedrock" in {AT}: Amazon Bedrock (AWS-signed requests, no base '
+        "URL) is not one hfgate can call, so the entry is skipped (Factory droid still uses "
+        "it); to call this model from hfgate, add an entry with a baseUrl and provider "
+        + ", ".join(PROVIDERS)
+    ]
+    with pytest.raises(SettingsError, match='Unsupported provider "bedrock"'):
+        settings.find("X")

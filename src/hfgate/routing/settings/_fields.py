@@ -216,6 +216,10 @@ def parse_entry(raw: dict[str, Any], place: Place) -> Parsed:
     if isinstance(label, str) and label.strip():
         place = Place(place.path, place.list_key, place.index, label.strip())
     at = str(place)
+    unsupported = _unsupported(raw, at)
+    if unsupported:
+        names = _names({}, {k: raw.get(k) for k in ("id", "displayName", "model")})
+        return Parsed(None, [Problem(unsupported, "error", place.path, place, names)], names)
     fields, spelled, errors = _normalise(raw, at)
     values: dict[str, Any] = {}
     for name, check in _CHECKS.items():
@@ -230,6 +234,24 @@ def parse_entry(raw: dict[str, Any], place: Place) -> Parsed:
     problems = [Problem(m, "error", place.path, place, names) for m in errors]
     problems += [Problem(m, "warning", place.path, place, names) for m in warnings]
     return Parsed(model, problems, names)
+
+
+UNSUPPORTED_PROVIDERS = {
+    "bedrock": "Amazon Bedrock (AWS-signed requests, no base URL)",
+}
+"""Factory providers hfgate cannot call: their entries are skipped with a message naming them."""
+
+
+def _unsupported(raw: dict[str, Any], at: str) -> str | None:
+    provider = raw.get("provider")
+    if not isinstance(provider, str) or provider.lower() not in UNSUPPORTED_PROVIDERS:
+        return None
+    what = UNSUPPORTED_PROVIDERS[provider.lower()]
+    return (
+        f'Unsupported provider "{provider}" in {at}: {what} is not one hfgate can call, so the '
+        f"entry is skipped (Factory droid still uses it); to call this model from hfgate, add "
+        f"an entry with a baseUrl and provider {', '.join(PROVIDERS)}"
+    )
 
 
 def _normalise(raw: dict[str, Any], at: str) -> tuple[dict[str, Any], dict[str, str], list[str]]:
