@@ -156,3 +156,30 @@ def test_doctor_survives_a_settings_entry_named_local(
     result = invoke("doctor", "-m", "local")
     assert "endpoint local: http://127.0.0.1:9/v1/models does not answer" in result.stdout
     assert "model local:" in result.stdout
+
+
+def test_hfgate_settings_lists_each_model_its_origin_and_problems(
+    invoke: Invoke, no_router: str, cli_dirs: dict[str, str], monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("BOX_KEY", "sk-box-secret")
+    path = _settings(
+        cli_dirs,
+        _entry("http://127.0.0.1:9/v1"),
+        _entry("http://127.0.0.1:9/v1/chat/completions", displayName="Pasted"),
+        _entry("http://127.0.0.1:9/v1", displayName="NoKey", apiKey="${UNSET_KEY_VAR}"),
+        {"model": "anthropic.claude", "displayName": "Rock", "provider": "bedrock"},
+    )
+    listed = json.loads(invoke("settings", "--json").stdout)
+    by_name = {m["name"]: m for m in listed["models"]}
+    assert list(by_name) == ["Box", "Pasted", "NoKey"]
+    assert by_name["Box"]["state"] == "ok" and by_name["Box"]["problems"] == []
+    assert by_name["Box"]["place"] == '~/.factory/settings.json customModels[0] ("Box")'
+    assert by_name["Pasted"]["state"] == "warning"
+    assert "calls go to http://127.0.0.1:9/v1/chat/completions" in by_name["Pasted"]["problems"][0]
+    assert by_name["NoKey"]["state"] == "error"
+    assert "UNSET_KEY_VAR is not set" in by_name["NoKey"]["problems"][0]
+    assert [p.split(" in ")[0] for p in listed["problems"]] == ['Unsupported provider "bedrock"']
+    text = invoke("settings").stdout
+    assert "Box\t" in text and "✗ NoKey: Environment variable UNSET_KEY_VAR" in text
+    assert "sk-box-secret" not in text + json.dumps(listed)
+    assert str(path.parent.name) in text

@@ -29,6 +29,7 @@ _COMMANDS = {
     "usage": "hfgate.cli.usage",
     "launch": "hfgate.cli.launch",
     "local": "hfgate.cli.local",
+    "settings": "hfgate.cli.settings",
 }
 
 
