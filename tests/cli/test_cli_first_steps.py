@@ -267,3 +267,31 @@ def test_keys_list_on_an_80_column_terminal_fits_and_keeps_every_character(
     assert lines and max(len(line) for line in lines) <= 80
     folded = "".join(line.split("│")[2].strip() for line in lines if line.count("│") > 3)
     assert LONG_NAME in folded
+
+
+MARKDOWN = "# Title\n\nSome **bold** and `code`.\n\n```python\nprint(1)\n```\n\n- one\n- two\n"
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_answers_are_rendered_as_markdown_on_a_terminal_unless_plain(
+    routed: Any, proc_env: dict[str, str], plain: bool
+) -> None:
+    routed.push(Reply.text(MARKDOWN, chunk_size=7))
+    args = ["-m", "hfgate.cli", "run", "-m", "a/b", "hi", *(["--plain"] if plain else [])]
+    child = pexpect.spawn(
+        sys.executable, args, env={**proc_env, "TERM": "xterm"}, encoding="utf-8", timeout=30
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before or "").replace("\r", "")
+    assert child.exitstatus == 0
+    if plain:
+        assert MARKDOWN in shown
+    else:
+        assert "# Title" not in shown and "```" not in shown and "- one" not in shown
+        assert "Title" in shown and "print(1)" in shown and "• two" in shown
+
+
+def test_piped_answers_stay_as_written(invoke: Invoke, routed: Any) -> None:
+    routed.push(Reply.text(MARKDOWN))
+    assert invoke("run", "-m", "a/b", "hi").stdout == MARKDOWN

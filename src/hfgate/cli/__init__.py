@@ -33,7 +33,7 @@ _COMMANDS = {
 }
 
 
-GLOBAL_FLAGS = ("--debug", "--no-log")
+GLOBAL_FLAGS = ("--debug", "--no-log", "--plain")
 """Flags of `hfgate` itself that are also accepted after the subcommand (`hfgate run --debug`),
 where users type them."""
 
@@ -79,15 +79,18 @@ class _LazyGroup(click.Group):
 @click.group(cls=_LazyGroup, epilog=EXIT_CODES_HELP, context_settings={"max_content_width": 100})
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.option("--no-log", is_flag=True, help="Do not log calls (also HFGATE_NO_LOG=1).")
+@click.option(
+    "--plain", is_flag=True, help="Print answers as written, not as Markdown (also when piped)."
+)
 @click.version_option(__version__, message="hfgate %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, no_log: bool) -> None:
+def cli(ctx: click.Context, debug: bool, no_log: bool, plain: bool) -> None:
     """Call Hugging Face Inference Providers (and your own endpoints) from the terminal.
 
     Needs HF_TOKEN (or `hf auth login`) for Hugging Face models; with no key and no model,
     answers with the embedded offline model.
     """
-    ctx.obj = CliState(debug=debug, log=not no_log)
+    ctx.obj = CliState(debug=debug, log=not no_log, plain=plain)
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
     elif ctx.invoked_subcommand != "serve":

@@ -81,12 +81,12 @@ class SettingsCheck:
 
 
 def check_settings() -> list[SettingsCheck]:
-    """A line for each settings file read without errors, then one per problem found: a
-    file is either read or broken, never both."""
+    """A line for each settings file read, then one per problem found: a file that could not
+    be read (not JSON, not an object...) is broken, not read; a bad entry in it is its own."""
     settings = _settings()
     if settings is None:
         return []
-    broken = {p.path for p in settings.problems if p.severity == "error"}
+    broken = {p.path for p in settings.problems if p.severity == "error" and p.place is None}
     checks = [SettingsCheck(path, None) for path in settings.files if path not in broken]
     checks.extend(SettingsCheck(p.path, p.message, p.severity) for p in settings.problems)
     return checks

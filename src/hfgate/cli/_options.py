@@ -13,6 +13,15 @@ import click
 class CliState:
     debug: bool = False
     log: bool = True
+    plain: bool = False
+    """Answers as the model wrote them, not rendered as Markdown (also when piped)."""
+
+
+def render_markdown(ctx: click.Context) -> bool:
+    """Whether answers are rendered as Markdown: on a terminal, unless --plain."""
+    import sys
+
+    return not state(ctx).plain and sys.stdout.isatty()
 
 
 def state(ctx: click.Context) -> CliState:

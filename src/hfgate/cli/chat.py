@@ -14,6 +14,7 @@ from hfgate.cli._options import (
     no_log_option,
     no_reasoning_option,
     parse_options,
+    render_markdown,
     state,
 )
 
@@ -65,6 +66,7 @@ def chat(
     caller = Caller(log_enabled(ctx, no_log), conversation_id=uuid.uuid4().hex)
     app = ChatApp(chat_state, caller, make_reader(_history_path), console(), call_options)
     app.show_reasoning = not no_reasoning
+    app.markdown = render_markdown(ctx)
     app.debug = state(ctx).debug
     try:
         app.loop()
@@ -98,6 +100,7 @@ class ChatApp:
         self.console = out
         self.options = options
         self.show_reasoning = True
+        self.markdown = False
         self.debug = False
 
     def print(self, text: str) -> None:
@@ -141,7 +144,9 @@ class ChatApp:
         from hfgate.cli._exchange import Request
         from hfgate.cli.render import AnswerPrinter, notice, report_error
 
-        printer = AnswerPrinter(self.show_reasoning, out=sys.stdout, reasoning_out=sys.stdout)
+        printer = AnswerPrinter(
+            self.show_reasoning, out=sys.stdout, reasoning_out=sys.stdout, markdown=self.markdown
+        )
         request = Request(
             self.state.model, text, self.state.system, self.state.history, options=self.options
         )

@@ -17,6 +17,7 @@ import click
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from hfgate.cli._markdown import MarkdownWriter
     from hfgate.types import ToolCall
 
 OK, UNEXPECTED, USAGE, AUTH, PAYMENT, NOT_FOUND, RATE_LIMITED, SERVER, INTERRUPTED = (
@@ -205,17 +206,24 @@ def console(stderr: bool = False, file: IO[str] | None = None) -> Console:
 
 
 class AnswerPrinter:
-    """Writes an answer as it arrives: text raw to `out` (so it pipes cleanly), reasoning dimmed
-    to `reasoning_out` (stderr for `run`, so `> file` gets only the answer)."""
+    """Writes an answer as it arrives: text raw to `out` (so it pipes cleanly), or rendered as
+    Markdown with `markdown=True` (for a terminal); reasoning dimmed to `reasoning_out`
+    (stderr for `run`, so `> file` gets only the answer)."""
 
     def __init__(
         self,
         show_reasoning: bool = True,
         out: IO[str] | None = None,
         reasoning_out: IO[str] | None = None,
+        markdown: bool = False,
     ) -> None:
         self.show_reasoning = show_reasoning
         self.out = out or sys.stdout
+        self._markdown: MarkdownWriter | None = None
+        if markdown:
+            from hfgate.cli._markdown import MarkdownWriter
+
+            self._markdown = MarkdownWriter(self.out)
         self._reasoning_console = console(file=reasoning_out or sys.stderr)
         self._column = {"text": 0, "reasoning": 0}
         self._last: str | None = None
@@ -224,6 +232,7 @@ class AnswerPrinter:
     def reasoning(self, text: str) -> None:
         if not self.show_reasoning or not text:
             return
+        self._end_markdown()
         self._reasoning_console.print(text, style="dim", end="", markup=False)
         self._track("reasoning", text)
 
@@ -233,6 +242,10 @@ class AnswerPrinter:
         self.text += text  # first: a Ctrl-C while writing must not lose what arrived
         if self._last == "reasoning":
             self._newline("reasoning", blank=True)
+        if self._markdown is not None:
+            self._markdown.write(text)
+            self._last = "markdown"
+            return
         self.out.write(text)
         self.out.flush()
         self._track("text", text)
@@ -240,14 +253,22 @@ class AnswerPrinter:
     def tool_call(self, call: ToolCall) -> None:
         import json
 
+        self._end_markdown()
         self._reasoning_console.print(
             f"tool call: {call.name}({json.dumps(call.arguments) if call.arguments else ''})",
             style="cyan",
             markup=False,
         )
 
+    def _end_markdown(self) -> None:
+        """Print the Markdown block still arriving for good (it ends its own line)."""
+        if self._markdown is not None and self._last == "markdown":
+            self._markdown.close()
+            self._last = None
+
     def finish(self) -> None:
         """End the answer with a newline (once), whatever was last written."""
+        self._end_markdown()
         if self._last is not None:
             self._newline(self._last)
         self._last = None

@@ -15,6 +15,7 @@ from hfgate.cli._options import (
     no_log_option,
     no_reasoning_option,
     parse_options,
+    render_markdown,
     state,
 )
 
@@ -80,7 +81,11 @@ def run(
     text = build_prompt(" ".join(prompt), _stdin_text(), texts)
     request = Request(model, text, system, images=images, options=call_options)
     quiet = as_json or no_reasoning
-    printer = AnswerPrinter(show_reasoning=not quiet, out=io.StringIO() if as_json else None)
+    printer = AnswerPrinter(
+        show_reasoning=not quiet,
+        out=io.StringIO() if as_json else None,
+        markdown=not as_json and render_markdown(ctx),
+    )
     caller = Caller(log_enabled(ctx, no_log))
     try:
         outcome = caller.call(request, printer, stream=not no_stream)
