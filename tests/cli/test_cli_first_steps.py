@@ -295,3 +295,27 @@ def test_answers_are_rendered_as_markdown_on_a_terminal_unless_plain(
 def test_piped_answers_stay_as_written(invoke: Invoke, routed: Any) -> None:
     routed.push(Reply.text(MARKDOWN))
     assert invoke("run", "-m", "a/b", "hi").stdout == MARKDOWN
+
+
+def test_chat_undo_retry_and_attach(invoke: Invoke, routed: Any, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("the notes\n")
+    (tmp_path / "cat.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 16)
+    routed.push(*(Reply.text(word) for word in ("A1", "A2", "A3", "A3 again", "A4")))
+    script = "q1\nq2\n/undo\nq3\n/retry\n/attach notes.txt\n/attach cat.png\nq4\n/undo\n/undo\n"
+    result = invoke("chat", "-m", "a/b", input=script)
+    assert result.exit_code == 0, result.stderr
+    sent = [r.json["messages"] for r in routed.requests if r.method == "POST"]
+    assert [m[-1]["content"] for m in sent[:2]] == ["q1", "q2"]
+    assert sent[2] == [  # q2 and its answer were taken back
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "A1"},
+        {"role": "user", "content": "q3"},
+    ]
+    assert sent[3] == sent[2]  # /retry: the same conversation, asked again
+    last = sent[4][-1]["content"]
+    assert last[0] == {"type": "text", "text": "q4\n\nnotes.txt:\n```\nthe notes\n```"}
+    assert last[1]["type"] == "image_url"
+    assert sent[4][-2] == {"role": "assistant", "content": "A3 again"}
+    assert "took back: q2" in result.stderr and "asking again: q3" in result.stderr
+    assert "attached notes.txt (text file)" in result.stderr
+    assert "error: nothing to undo" not in result.stderr

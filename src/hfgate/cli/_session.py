@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,16 @@ class Turn:
     provider: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """What `/undo` restores and `/retry` sends again."""
+
+    prompt: str
+    images: tuple[str, ...]
+    history_before: list[Message]
+    transcript_before: int
+
+
 @dataclass(slots=True)
 class ChatState:
     model: str | None
@@ -84,6 +95,8 @@ class ChatState:
     transcript: list[Turn] = field(default_factory=list)
     stats: dict[str, ModelStats] = field(default_factory=dict)
     recent: list[str] = field(default_factory=list)
+    undo_stack: list[Exchange] = field(default_factory=list)
+    """The exchanges that can be taken back (`/undo`) or asked again (`/retry`), last last."""
 
     @property
     def model_name(self) -> str:
@@ -98,12 +111,17 @@ class ChatState:
             self.recent.remove(model)
         self.recent.insert(0, model)
 
-    def record(self, prompt: str, outcome: Outcome) -> None:
+    def record(self, prompt: str, outcome: Outcome, images: Sequence[str] = ()) -> None:
         """Add an exchange: the whole answer, or what streamed before Ctrl-C; failed calls
         leave the conversation as it was."""
         from hfgate.types import Message
 
         result = outcome.result
+        answered = result is not None and outcome.error is None
+        if answered or (outcome.interrupted and outcome.partial):
+            self.undo_stack.append(
+                Exchange(prompt, tuple(images), list(self.history), len(self.transcript))
+            )
         if result is not None and outcome.error is None:
             self.history = [m for m in result.messages if m.role != "system"]
             self.transcript += [
@@ -122,6 +140,16 @@ class ChatState:
     def clear(self) -> None:
         self.history = []
         self.transcript = []
+        self.undo_stack = []
+
+    def undo(self) -> Exchange | None:
+        """Take the last exchange back out of the conversation (its cost stays counted)."""
+        if not self.undo_stack:
+            return None
+        last = self.undo_stack.pop()
+        self.history = last.history_before
+        del self.transcript[last.transcript_before :]
+        return last
 
     def markdown(self) -> str:
         when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

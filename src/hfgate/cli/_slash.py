@@ -123,6 +123,53 @@ def cmd_clear(app: ChatApp, arg: str) -> bool:
     return True
 
 
+def cmd_undo(app: ChatApp, arg: str) -> bool:
+    undone = app.state.undo()
+    if undone is None:
+        app.print_error("nothing to undo")
+    else:
+        notice(f"took back: {_short(undone.prompt)}")
+    return True
+
+
+def cmd_retry(app: ChatApp, arg: str) -> bool:
+    """The last message again, its answer replaced by a new one (the same model, unless
+    /model switched)."""
+    undone = app.state.undo()
+    if undone is None:
+        app.print_error("nothing to retry yet")
+        return True
+    notice(f"asking again: {_short(undone.prompt)}")
+    app.ask(undone.prompt, undone.images)
+    return True
+
+
+def cmd_attach(app: ChatApp, arg: str) -> bool:
+    import click
+
+    from hfgate.cli.run import split_attachments
+
+    source = arg.strip()
+    if not source:
+        app.print_error("/attach needs a file or an image URL, e.g. /attach notes.md")
+        return True
+    try:
+        images, texts = split_attachments((source,))
+    except click.BadParameter as exc:
+        app.print_error(exc.format_message())
+        return True
+    app.attached_images += images
+    app.attached_texts += texts
+    kind = "image" if images else "text file"
+    notice(f"attached {source} ({kind}); it goes with your next message")
+    return True
+
+
+def _short(text: str) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
 def cmd_save(app: ChatApp, arg: str) -> bool:
     if not arg.strip():
         app.print_error("/save needs a file name, e.g. /save chat.md")
@@ -157,6 +204,9 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
     "/cost": (cmd_cost, "", "tokens, cache hits and cost per model in this session"),
     "/system": (cmd_system, "[TEXT]", "show or set the system prompt (- removes it)"),
     "/clear": (cmd_clear, "", "forget the conversation so far"),
+    "/retry": (cmd_retry, "", "ask the last message again, for a new answer"),
+    "/undo": (cmd_undo, "", "take the last message and its answer back"),
+    "/attach": (cmd_attach, "FILE", "send a file (text or image) with the next message"),
     "/save": (cmd_save, "FILE", "save the conversation as Markdown"),
     "/help": (cmd_help, "", "this help"),
     "/exit": (cmd_exit, "", "end the session (also /quit, Ctrl-D)"),

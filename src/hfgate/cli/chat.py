@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 _EPILOG = """\b
 In the session: Enter sends, Esc then Enter (or a trailing \\) starts a new line, Ctrl-C stops
 the current answer, Ctrl-D quits. /help lists the slash commands:
-/model, /cost, /system, /clear, /save FILE, /help, /exit."""
+/model, /cost, /system, /clear, /retry, /undo, /attach FILE, /save FILE, /help, /exit."""
 
 
 @click.command(epilog=_EPILOG)
@@ -102,6 +103,9 @@ class ChatApp:
         self.show_reasoning = True
         self.markdown = False
         self.debug = False
+        self.attached_images: list[str] = []
+        self.attached_texts: list[tuple[str, str]] = []
+        """What /attach queued for the next message."""
 
     def print(self, text: str) -> None:
         self.console.print(text, markup=False)
@@ -140,18 +144,30 @@ class ChatApp:
         self.ask(line)
         return True
 
-    def ask(self, text: str) -> None:
+    def ask(self, text: str, images: Sequence[str] | None = None) -> None:
+        """Send `text` with what /attach queued (or, for /retry, the images given)."""
         from hfgate.cli._exchange import Request
         from hfgate.cli.render import AnswerPrinter, notice, report_error
+        from hfgate.cli.run import build_prompt
+
+        if images is None:
+            text = build_prompt(text, "", self.attached_texts)
+            images = list(self.attached_images)
+            self.attached_texts, self.attached_images = [], []
 
         printer = AnswerPrinter(
             self.show_reasoning, out=sys.stdout, reasoning_out=sys.stdout, markdown=self.markdown
         )
         request = Request(
-            self.state.model, text, self.state.system, self.state.history, options=self.options
+            self.state.model,
+            text,
+            self.state.system,
+            self.state.history,
+            images=images,
+            options=self.options,
         )
         outcome = self.caller.call(request, printer)
-        self.state.record(text, outcome)
+        self.state.record(text, outcome, images)
         if outcome.interrupted:
             notice("[stopped]")
         elif outcome.error is not None:
