@@ -319,3 +319,19 @@ def test_chat_undo_retry_and_attach(invoke: Invoke, routed: Any, tmp_path: Path)
     assert "took back: q2" in result.stderr and "asking again: q3" in result.stderr
     assert "attached notes.txt (text file)" in result.stderr
     assert "error: nothing to undo" not in result.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_and_completion_itself(
+    shell: str, invoke: Invoke, proc_env: dict[str, str]
+) -> None:
+    script = invoke("completion", shell)
+    assert script.exit_code == 0 and "_HFGATE_COMPLETE" in script.stdout
+    env = {**proc_env, "_HFGATE_COMPLETE": "bash_complete", "COMP_WORDS": "hfgate lo",
+           "COMP_CWORD": "1"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", "from hfgate.cli import main; main()"],
+        env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    offered = [line.split(",", 1)[1] for line in done.stdout.splitlines()]
+    assert {"local", "logs"} <= set(offered)

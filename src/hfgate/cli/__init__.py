@@ -30,6 +30,7 @@ _COMMANDS = {
     "launch": "hfgate.cli.launch",
     "local": "hfgate.cli.local",
     "settings": "hfgate.cli.settings",
+    "completion": "hfgate.cli.completion",
 }
 
 
