@@ -199,6 +199,8 @@ async def test_usage_groups_by_key_model_and_day(store: Store) -> None:
     alice = by_key[0]
     assert (alice.input_tokens, alice.output_tokens, alice.cached_tokens) == (30, 15, 3)
     assert (alice.reasoning_tokens, alice.cost_usd) == (2, 0.75)
+    bob = by_key[2]  # its one request failed before any count: unknown, not 0
+    assert (bob.input_tokens, bob.output_tokens, bob.cached_tokens) == (None, None, None)
     by_model = await store.usage("model")
     assert [(t.group, t.requests, t.cost_usd) for t in by_model] == [
         ("m1", 4, 0.625),

@@ -90,10 +90,11 @@ class UsageTotal:
     group: str
     requests: int
     errors: int
-    input_tokens: int
-    output_tokens: int
-    cached_tokens: int
-    reasoning_tokens: int
+    input_tokens: int | None
+    """Sums over the rows that knew their counts; None when none did."""
+    output_tokens: int | None
+    cached_tokens: int | None
+    reasoning_tokens: int | None
     cost_usd: float
 
 

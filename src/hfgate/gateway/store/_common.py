@@ -100,10 +100,10 @@ def usage_query(by: UsageGroup, since: float | None, dialect: str, mark: str) ->
         SELECT {group} AS grp,
             COUNT(*) AS requests,
             SUM(CASE WHEN usage.status >= 400 OR usage.error IS NOT NULL THEN 1 ELSE 0 END),
-            COALESCE(SUM(usage.input_tokens), 0),
-            COALESCE(SUM(usage.output_tokens), 0),
-            COALESCE(SUM(usage.cached_tokens), 0),
-            COALESCE(SUM(usage.reasoning_tokens), 0),
+            SUM(usage.input_tokens),
+            SUM(usage.output_tokens),
+            SUM(usage.cached_tokens),
+            SUM(usage.reasoning_tokens),
             COALESCE(SUM(usage.cost_usd), 0) AS cost_usd
         FROM usage LEFT JOIN keys ON keys.id = usage.key_id
         {where}
@@ -113,9 +113,14 @@ def usage_query(by: UsageGroup, since: float | None, dialect: str, mark: str) ->
 
 def usage_totals(rows: Sequence[Sequence[Any]]) -> list[UsageTotal]:
     return [
-        UsageTotal(str(g), int(n), int(e), int(i), int(o), int(c), int(r), float(cost))
+        UsageTotal(str(g), int(n), int(e), _known(i), _known(o), _known(c), _known(r), float(cost))
         for g, n, e, i, o, c, r, cost in rows
     ]
+
+
+def _known(total: Any) -> int | None:
+    """A token sum, None when no row of the group knew it (shown as `?`, never a made-up 0)."""
+    return None if total is None else int(total)
 
 
 def redact_url(url: str) -> str:
