@@ -236,3 +236,24 @@ async def test_async_errors_are_typed_too(router: Any) -> None:
         with pytest.raises(errors.StreamError, match="bad input"):
             async for _ in c.stream_text(model="a/b", prompt="x"):
                 pass
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_router_404_for_a_hub_id_suggests_the_closest_cached_ids(
+    hf: Any, router: Any, stream: bool
+) -> None:
+    """The id was well-formed, but no such model is served: the cached catalog (read, never
+    fetched for this) names what was probably meant."""
+    from hfgate.routing.catalog import load_catalog
+
+    load_catalog(base_url=router.base_url)  # what an earlier `hfgate models` left in the cache
+    router.push(Reply.error_string(404, "Model Qwen/Qwen3-23B is not supported by any provider"))
+    client = hf()
+    with pytest.raises(hfgate.NotFoundError) as caught:
+        if stream:
+            client.stream_text(model="Qwen/Qwen3-23B:fastest", prompt="hi").result  # noqa: B018
+        else:
+            client.generate_text(model="Qwen/Qwen3-23B:fastest", prompt="hi")
+    assert caught.value.suggestions == ["Qwen/Qwen3-32B"]
+    assert "Did you mean: Qwen/Qwen3-32B?" in str(caught.value)
+    assert [r.path for r in router.requests if r.method == "POST"] == ["/v1/chat/completions"]

@@ -121,7 +121,8 @@ class PermissionDeniedError(APIStatusError):
 
 
 class NotFoundError(APIStatusError):
-    pass
+    suggestions: list[str] | None = None
+    """For a router's 404 on a Hub id: the closest ids of the cached catalog, [] for none."""
 
 
 class RateLimitError(APIStatusError):

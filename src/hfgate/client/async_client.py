@@ -9,10 +9,10 @@ from typing import Any, Unpack
 
 from hfgate.client.async_backends import async_backend_for
 from hfgate.client.backends import AsyncBackend, PromptUsage
-from hfgate.client.base import ClientBase, object_options, retry_options
+from hfgate.client.base import ClientBase, object_options, retry_options, with_suggestions
 from hfgate.client.generation import PendingCall, Run, run_tool_async
 from hfgate.client.stream import AsyncTextStream
-from hfgate.errors import OutputError
+from hfgate.errors import NotFoundError, OutputError
 from hfgate.http.async_transport import AsyncTransport
 from hfgate.inputs.objects import parse_object
 from hfgate.inputs.options import CallOptions
@@ -39,7 +39,11 @@ class AsyncClient(ClientBase):
         route, run = self.prepare(model, options)
         backend = self._backend(route, options)
         while True:
-            pending = run.record(await backend.complete(run.request))
+            try:
+                step = await backend.complete(run.request)
+            except NotFoundError as error:
+                raise with_suggestions(error, route) from None
+            pending = run.record(step)
             if not pending:
                 return run.result()
             run.add_results([await run_tool_async(p) for p in pending])
@@ -56,12 +60,15 @@ class AsyncClient(ClientBase):
         backend = self._backend(route, options)
         pending: list[PendingCall] = []
         while True:
-            async for event in backend.stream(run.request):
-                if isinstance(event, ResponseMeta | PromptUsage):
-                    continue
-                if isinstance(event, StepFinish):
-                    pending = run.record(event.step)
-                yield event
+            try:
+                async for event in backend.stream(run.request):
+                    if isinstance(event, ResponseMeta | PromptUsage):
+                        continue
+                    if isinstance(event, StepFinish):
+                        pending = run.record(event.step)
+                    yield event
+            except NotFoundError as error:
+                raise with_suggestions(error, route) from None
             if not pending:
                 yield Finish(run.result())
                 return

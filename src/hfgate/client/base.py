@@ -11,7 +11,7 @@ from typing import Any
 
 from hfgate._constants import DEFAULT_HF_MODEL, ROUTER_URL, env_router_url
 from hfgate.client.generation import Run
-from hfgate.errors import ConfigError, MissingKeyError
+from hfgate.errors import ConfigError, MissingKeyError, NotFoundError
 from hfgate.http.auth import find_hf_key, is_hf_host
 from hfgate.http.endpoint import RetryPolicy
 from hfgate.inputs.messages import build_messages
@@ -153,3 +153,20 @@ def object_options(schema: Any, options: CallOptions) -> tuple[JsonSchemaFormat,
 def retry_options(result: TextResult, problem: str, options: CallOptions) -> CallOptions:
     messages = [*result.messages, Message("user", retry_prompt(problem))]
     return {**options, "messages": messages, "prompt": None, "system": None, "images": ()}
+
+
+def with_suggestions(error: NotFoundError, route: Route) -> NotFoundError:
+    """A router's 404 for a Hub id, with the closest ids of the cached catalog (no request)
+    added to its message: the id was well-formed, but no such model is served."""
+    if route.custom is not None or route.priced_by is None or error.suggestions is not None:
+        return error
+    from hfgate.routing.catalog import cached_catalog, repo_of
+
+    catalog = cached_catalog(route.priced_by)
+    wanted = repo_of(route.model)
+    close = [c for c in catalog.suggestions(wanted) if c != wanted] if catalog else []
+    error.suggestions = close
+    if close:
+        error.message = f"{error.message} Did you mean: {', '.join(close)}?"
+        error.args = (error._describe(),)
+    return error

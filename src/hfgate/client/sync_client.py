@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any, Unpack
 
 from hfgate.client.backends import Backend, PromptUsage
-from hfgate.client.base import ClientBase, object_options, retry_options
+from hfgate.client.base import ClientBase, object_options, retry_options, with_suggestions
 from hfgate.client.generation import PendingCall, Run, run_tool_sync
 from hfgate.client.stream import TextStream
 from hfgate.client.sync_backends import backend_for
-from hfgate.errors import OutputError
+from hfgate.errors import NotFoundError, OutputError
 from hfgate.http.sync_transport import SyncTransport
 from hfgate.inputs.objects import parse_object
 from hfgate.inputs.options import CallOptions
@@ -38,7 +38,11 @@ class Client(ClientBase):
         route, run = self.prepare(model, options)
         backend = self._backend(route, options)
         while True:
-            pending = run.record(backend.complete(run.request))
+            try:
+                step = backend.complete(run.request)
+            except NotFoundError as error:
+                raise with_suggestions(error, route) from None
+            pending = run.record(step)
             if not pending:
                 return run.result()
             run.add_results([run_tool_sync(p) for p in pending])
@@ -53,12 +57,15 @@ class Client(ClientBase):
         backend = self._backend(route, options)
         pending: list[PendingCall] = []
         while True:
-            for event in backend.stream(run.request):
-                if isinstance(event, ResponseMeta | PromptUsage):
-                    continue
-                if isinstance(event, StepFinish):
-                    pending = run.record(event.step)
-                yield event
+            try:
+                for event in backend.stream(run.request):
+                    if isinstance(event, ResponseMeta | PromptUsage):
+                        continue
+                    if isinstance(event, StepFinish):
+                        pending = run.record(event.step)
+                    yield event
+            except NotFoundError as error:
+                raise with_suggestions(error, route) from None
             if not pending:
                 yield Finish(run.result())
                 return
