@@ -157,12 +157,8 @@ def _part(part: Any, where: str) -> Part:
 
 def _call(item: Mapping[str, Any], where: str) -> ToolCall:
     """A function call, a namespaced one under the flat name its upstream knows it by."""
-    call_id, name, args = item.get("call_id"), item.get("name"), item.get("arguments")
-    namespace = item.get("namespace")
-    if not isinstance(call_id, str) or not call_id:
-        fail(f"{where}.call_id", "A function_call needs `call_id`, a string.")
-    if not isinstance(name, str) or not name:
-        fail(f"{where}.name", "A function_call needs `name`, a string.")
+    call_id, name = _call_names(item, where)
+    args, namespace = item.get("arguments"), item.get("namespace")
     if not isinstance(args, str):
         fail(f"{where}.arguments", "A function_call needs `arguments`, a JSON string.")
     if not isinstance(namespace, str | None):
@@ -174,15 +170,22 @@ def _call(item: Mapping[str, Any], where: str) -> ToolCall:
 
 def _custom_call(item: Mapping[str, Any], where: str) -> ToolCall:
     """A custom tool's call, as the one-string function its upstream was given."""
-    call_id, name, text = item.get("call_id"), item.get("name"), item.get("input")
-    if not isinstance(call_id, str) or not call_id:
-        fail(f"{where}.call_id", "A custom_tool_call needs `call_id`, a string.")
-    if not isinstance(name, str) or not name:
-        fail(f"{where}.name", "A custom_tool_call needs `name`, a string.")
+    call_id, name = _call_names(item, where)
+    text = item.get("input")
     if not isinstance(text, str):
         fail(f"{where}.input", "A custom_tool_call needs `input`, a string.")
     arguments = {"input": text}
     return ToolCall(call_id, name, arguments, json.dumps(arguments, ensure_ascii=False))
+
+
+def _call_names(item: Mapping[str, Any], where: str) -> tuple[str, str]:
+    """A replayed call's `call_id` and `name`, both required."""
+    kind, call_id, name = item.get("type"), item.get("call_id"), item.get("name")
+    if not isinstance(call_id, str) or not call_id:
+        fail(f"{where}.call_id", f"A {kind} needs `call_id`, a string.")
+    if not isinstance(name, str) or not name:
+        fail(f"{where}.name", f"A {kind} needs `name`, a string.")
+    return call_id, name
 
 
 def _call_output(item: Mapping[str, Any], where: str, names: Mapping[str, str]) -> Message:
