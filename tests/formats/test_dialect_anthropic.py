@@ -25,6 +25,7 @@ from hfgate.formats.anthropic import (
     render_error,
     render_response,
 )
+from hfgate.formats.anthropic.vocabulary import UNKNOWN_USAGE
 from hfgate.formats.base import Inbound, ReplyInfo, RequestError
 from hfgate.inputs.request import ChatRequest, JsonSchemaFormat
 from hfgate.inputs.tools import Tool
@@ -45,6 +46,7 @@ from hfgate.types import (
 )
 
 INFO = ReplyInfo(id="abc123", model="claude-x", created=1_700_000_000)
+DIRECT = {"type": "direct"}
 META = ResponseMeta(model="claude-x")
 _PARAMS: TypeAdapter[Any] = TypeAdapter(MessageCreateParamsNonStreaming)
 _EVENT: TypeAdapter[Any] = TypeAdapter(RawMessageStreamEvent)
@@ -612,6 +614,7 @@ def test_response_round_trips_through_the_client_half_and_validates() -> None:
         "output_tokens": 20,
         "cache_read_input_tokens": 30,
         "cache_creation_input_tokens": 10,
+        **UNKNOWN_USAGE,
     }
     back = wire.parse_response(body, ResponseMeta())
     assert back == dataclasses.replace(step, raw_finish_reason="tool_use")
@@ -633,6 +636,7 @@ def test_unknown_usage_is_zero_only_where_the_sdk_requires_a_count() -> None:
         "output_tokens": 0,
         "cache_read_input_tokens": None,
         "cache_creation_input_tokens": None,
+        **UNKNOWN_USAGE,
     }
     SdkMessage.model_validate(body)
     # Counts from an API whose input includes cached tokens; never negative.
@@ -774,7 +778,8 @@ def test_a_thinking_block_open_at_the_finish_is_signed() -> None:
     folded, _, snapshot = _fold(datas)
     assert folded.reasoning_items == step.reasoning_items
     assert snapshot.content[0].signature == "sig-9" and snapshot.stop_reason == "max_tokens"
-    assert datas[-2]["usage"] == {"input_tokens": 10, "output_tokens": 5}  # unknown: left out
+    counts = {k: v for k, v in datas[-2]["usage"].items() if v is not None}  # null: unknown
+    assert counts == {"input_tokens": 10, "output_tokens": 5}
 
 
 def test_calls_streamed_without_an_id_are_not_repeated() -> None:
@@ -787,7 +792,9 @@ def test_calls_streamed_without_an_id_are_not_repeated() -> None:
     datas = _decode(_frames(EventRenderer(INFO), events))
     step, _, snapshot = _fold(datas)
     blocks = [d["content_block"] for d in datas if d["type"] == "content_block_start"]
-    assert blocks == [{"type": "tool_use", "id": "toolu_abc123_0", "name": "", "input": {}}]
+    assert blocks == [
+        {"type": "tool_use", "id": "toolu_abc123_0", "name": "", "input": {}, "caller": DIRECT}
+    ]
     assert step.tool_calls[0].arguments == {"tz": "CET"}
     assert snapshot.usage.output_tokens == 0
 
@@ -806,7 +813,7 @@ def test_error_frame_is_anthropics_error_event() -> None:
     frames = renderer.error(429, "Slow down.", "rate_limited")
     assert frames == [
         'event: error\ndata: {"type":"error","error":'
-        '{"type":"rate_limit_error","message":"Slow down."}}\n\n'
+        '{"type":"rate_limit_error","message":"Slow down."},"request_id":"abc123"}\n\n'
     ]
     with pytest.raises(StreamError, match="Slow down"):
         wire.EventAccumulator(META).feed(_decode(frames)[0])

@@ -122,7 +122,10 @@ def test_the_client_half_round_trips(
     body = wire.build_body(req, stream=False)
     sdk_check(_PARAMS, body)
     inbound = parse_request(body)
-    assert inbound == Inbound(req, stream=False, passthrough={})
+    echoed = {k: body[k] for k in ("max_output_tokens", "temperature", "top_p", "text")}
+    echoed |= {"tool_choice": body["tool_choice"], "reasoning": body["reasoning"]}
+    tools = [{**t, "description": t.get("description")} for t in body["tools"]]
+    assert inbound == Inbound(req, stream=False, passthrough={}, echo={**echoed, "tools": tools})
 
 
 def test_a_string_input_is_one_user_message_and_instructions_lead() -> None:

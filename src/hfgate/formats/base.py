@@ -78,6 +78,10 @@ class Inbound:
     same_wire_required: RequestError | None = None
     """Why no upstream of another API can serve this request at all (its `tool_choice` forces
     a server tool): raised for such an upstream, which is never called."""
+    echo: Mapping[str, Any] = field(default_factory=dict)
+    """The request's own parameters that this API's answers repeat, checked and as the client
+    wrote them (a Responses object's `instructions`, `tools`, `temperature`, ...): carried to
+    the renderer in `ReplyInfo.echo`. Empty for APIs whose answers repeat none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,9 @@ class ReplyInfo:
     """Chat completions streams only: end with a usage chunk (`Inbound.include_usage`)."""
     client_tools: Mapping[str, ClientTool] = field(default_factory=dict)
     """`Inbound.client_tools`: calls to these names are rendered under the client's names."""
+    echo: Mapping[str, Any] = field(default_factory=dict)
+    """`Inbound.echo`: the request's parameters the answer repeats; the renderer fills in the
+    API's defaults for the rest."""
     prompt_usage: Usage | None = None
     """Messages streams only: the prompt's count for `message_start` (the upstream's own when
     it gave one before its first event, else the gateway's estimate); None sends zeros."""
@@ -146,6 +153,17 @@ class Accumulator(Protocol):
         ...
 
 
+class RenderError(Protocol):
+    def __call__(
+        self,
+        status: int,
+        message: str,
+        param: str | None,
+        code: str | None,
+        request_id: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
 class BuildBody(Protocol):
     def __call__(self, req: ChatRequest, *, stream: bool) -> dict[str, Any]: ...
 
@@ -169,8 +187,9 @@ class Format:
     """The decoded JSON body -> `Inbound`; raises `RequestError` naming the field."""
     render_response: Callable[[StepResult, ReplyInfo], dict[str, Any]]
     stream_renderer: Callable[[ReplyInfo], StreamRenderer]
-    render_error: Callable[[int, str, str | None, str | None], dict[str, Any]]
-    """(status, message, param, code) -> the error body in this API's format."""
+    render_error: RenderError
+    """(status, message, param, code, request_id) -> the error body in this API's format (the
+    request id in it where the API puts it there, Anthropic's)."""
     auth: Auth = "bearer"
     """How the key is sent: `Authorization: Bearer` or Anthropic's `x-api-key`."""
     headers: Mapping[str, str] = field(default_factory=dict)

@@ -40,8 +40,11 @@ def anthropic_error_type(status: int) -> str:
     return _ANTHROPIC_TYPES.get(status, "api_error" if status >= 500 else "invalid_request_error")
 
 
-def openai_error(status: int, message: str, param: str | None, code: str | None) -> dict[str, Any]:
-    """`{"error": {"message", "type", "param", "code"}}`, as OpenAI and the HF router send."""
+def openai_error(
+    status: int, message: str, param: str | None, code: str | None, request_id: str | None = None
+) -> dict[str, Any]:
+    """`{"error": {"message", "type", "param", "code"}}`, as OpenAI and the HF router send; the
+    request id goes in headers only, as OpenAI's does."""
     return {
         "error": {
             "message": message,
@@ -53,10 +56,11 @@ def openai_error(status: int, message: str, param: str | None, code: str | None)
 
 
 def anthropic_error(
-    status: int, message: str, param: str | None, code: str | None
+    status: int, message: str, param: str | None, code: str | None, request_id: str | None = None
 ) -> dict[str, Any]:
-    """`{"type": "error", "error": {"type", "message"}}`; Anthropic has no `param`, so it is
-    named in the message."""
+    """`{"type": "error", "error": {"type", "message"}, "request_id"}`; Anthropic has no
+    `param`, so it is named in the message."""
     if param and param not in message:
         message = f"{param}: {message}"
-    return {"type": "error", "error": {"type": anthropic_error_type(status), "message": message}}
+    error = {"type": anthropic_error_type(status), "message": message}
+    return {"type": "error", "error": error, "request_id": request_id}

@@ -107,7 +107,8 @@ class TokenCounts:
             count = await self.count(candidate, inbound)
         except Exception as exc:  # noqa: BLE001 - answered in Anthropic's format, never a 500 page
             failure = classify(exc, model)
-            body = render_error(failure.status, failure.message, failure.param, failure.code)
+            error = failure.status, failure.message, failure.param, failure.code
+            body = render_error(*error, request_id)
             return JSONResponse(body, failure.status, {**ids, **failure.headers})
         headers = {**ids, "x-hfgate-model": candidate.name, SOURCE_HEADER: count.source}
         if count.warning:

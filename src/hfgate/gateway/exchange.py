@@ -292,7 +292,8 @@ class Exchanges:
                 failure = classify(unrecorded)
         else:
             self.metrics.observe(row, "-", "-")
-        body = dialect.render_error(failure.status, failure.message, failure.param, failure.code)
+        error = failure.status, failure.message, failure.param, failure.code
+        body = dialect.render_error(*error, ticket.request_id)
         headers = {"x-request-id": ticket.request_id, "request-id": ticket.request_id}
         return _json(body, failure.status, {**headers, **failure.headers})
 
@@ -334,7 +335,12 @@ class _CutShort:
 def _info(ticket: Ticket, candidate: Candidate, inbound: Inbound) -> ReplyInfo:
     started = int(ticket.started)
     return ReplyInfo(
-        ticket.request_id, candidate.name, started, inbound.include_usage, inbound.client_tools
+        ticket.request_id,
+        candidate.name,
+        started,
+        inbound.include_usage,
+        inbound.client_tools,
+        inbound.echo,
     )
 
 
@@ -365,8 +371,10 @@ def error_response(exc: Exception, anthropic_client: bool = False) -> Response:
     OpenAI's error format, or Anthropic's for a client that sent `anthropic-version`."""
     failure = classify(exc)
     render = anthropic_error if anthropic_client else openai_error
-    body = render(failure.status, failure.message, failure.param, failure.code)
-    return _json(body, failure.status, failure.headers)
+    request_id = secrets.token_hex(12)
+    body = render(failure.status, failure.message, failure.param, failure.code, request_id)
+    headers = {"x-request-id": request_id, "request-id": request_id, **failure.headers}
+    return _json(body, failure.status, headers)
 
 
 def _sent(frames: list[str], secrets: tuple[str, ...]) -> str:

@@ -28,7 +28,23 @@ def openai_list(names: list[str], created: int) -> dict[str, Any]:
 
 
 def anthropic_list(names: list[str], created_at: str) -> dict[str, Any]:
-    data = [{"id": n, "type": "model", "display_name": n, "created_at": created_at} for n in names]
+    data = [
+        {
+            "id": n,
+            "type": "model",
+            "display_name": n,
+            "created_at": created_at,
+            "lifecycle": "active",  # listed: callable now
+            # Anthropic's own say these for their models; the gateway knows them for none.
+            "capabilities": None,
+            "deprecated_at": None,
+            "line": None,
+            "max_input_tokens": None,
+            "max_tokens": None,
+            "retires_at": None,
+        }
+        for n in names
+    ]
     return {
         "data": data,
         "has_more": False,

@@ -16,9 +16,11 @@ from hfgate.formats.anthropic.vocabulary import (
     ANSWER_TOOL,
     THINKING,
     finish_reason,
+    message_usage,
     parse_usage,
-    render_usage,
     stop_reason,
+    text_block,
+    tool_use_block,
 )
 from hfgate.formats.base import ReplyInfo
 from hfgate.formats.error_bodies import anthropic_error
@@ -105,6 +107,8 @@ def message_envelope(
         "content": content,
         "stop_reason": stop,
         "stop_sequence": stop_sequence,
+        "stop_details": None,
+        "container": None,
         "usage": usage,
     }
 
@@ -116,13 +120,7 @@ def render_response(step: StepResult, info: ReplyInfo) -> dict[str, Any]:
     if not content and step.reasoning:
         content.append({"type": "thinking", "thinking": step.reasoning, "signature": ""})
     if step.text:
-        content.append({"type": "text", "text": step.text})
-    content.extend(
-        {"type": "tool_use", "id": c.id, "name": c.name, "input": dict(c.arguments)}
-        for c in step.tool_calls
-    )
-    usage = render_usage(step.usage)
-    # The SDK's Usage requires both counts as ints, so unknown is sent as 0 there only.
-    usage["input_tokens"] = usage["input_tokens"] or 0
-    usage["output_tokens"] = usage["output_tokens"] or 0
+        content.append(text_block(step.text))
+    content.extend(tool_use_block(c.id, c.name, c.arguments) for c in step.tool_calls)
+    usage = message_usage(step.usage)
     return message_envelope(info, content, stop_reason(step), usage, step.stop_sequence)

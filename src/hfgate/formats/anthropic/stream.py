@@ -15,9 +15,12 @@ from hfgate.formats.anthropic.reply import message_envelope, step_from_blocks
 from hfgate.formats.anthropic.vocabulary import (
     ANSWER_TOOL,
     THINKING,
+    delta_usage,
+    message_usage,
     parse_usage,
-    render_usage,
     stop_reason,
+    text_block,
+    tool_use_block,
 )
 from hfgate.formats.base import ReplyInfo
 from hfgate.formats.error_bodies import anthropic_error
@@ -186,9 +189,7 @@ class EventRenderer:
         self._interleaved = False  # the upstream streams parallel calls' fragments in turns
 
     def start(self) -> list[str]:
-        counted = self.info.prompt_usage
-        usage = {k: v for k, v in render_usage(counted).items() if v is not None} if counted else {}
-        usage = {"input_tokens": 0, "output_tokens": 0, **usage}
+        usage = message_usage(self.info.prompt_usage or Usage())
         message = message_envelope(self.info, [], None, usage, None)
         return [_frame("message_start", {"type": "message_start", "message": message})]
 
@@ -211,14 +212,15 @@ class EventRenderer:
         return [*self._close(), _frame("message_stop", {"type": "message_stop"})]
 
     def error(self, status: int, message: str, code: str | None = None) -> list[str]:
-        return [_frame("error", anthropic_error(status, message, None, code))]
+        return [_frame("error", anthropic_error(status, message, None, code, self.info.id))]
 
     def _text(self, kind: str, delta: str, text: str) -> list[str]:
         if not text:
             return []
         frames: list[str] = []
         if self._open != kind:
-            block = {"type": kind, kind: ""} | ({"signature": ""} if kind == "thinking" else {})
+            block = {"type": "thinking", "thinking": "", "signature": ""}
+            block = block if kind == "thinking" else text_block("")
             frames = self._open_block(kind, block)
         frames.append(_delta(self._index, delta, kind, text))
         return frames
@@ -275,8 +277,7 @@ class EventRenderer:
     def _open_call(self, key: int, call_id: str | None, name: str) -> list[str]:
         self._unconfirmed.append(call_id)
         block_id = call_id or f"toolu_{self.info.id}_{key}"
-        block = {"type": "tool_use", "id": block_id, "name": name, "input": {}}
-        frames = self._open_block(key, block)
+        frames = self._open_block(key, tool_use_block(block_id, name, {}))
         self._calls[key] = self._index
         return frames
 
@@ -300,8 +301,7 @@ class EventRenderer:
         return key is not None and self._held.pop(key) is not None
 
     def _whole_call(self, call_id: str, name: str, arguments: str) -> list[str]:
-        block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
-        frames = self._open_block("call", block)
+        frames = self._open_block("call", tool_use_block(call_id, name, {}))
         frames.append(_delta(self._index, "input_json_delta", "partial_json", arguments))
         return [*frames, *self._close()]
 
@@ -312,10 +312,13 @@ class EventRenderer:
                 held.id or f"toolu_{self.info.id}_{key}", held.name, "".join(held.fragments)
             )
         self._held.clear()
-        usage = {k: v for k, v in render_usage(step.usage).items() if v is not None}
-        usage.setdefault("output_tokens", 0)  # the one count the SDK requires here
-        delta = {"stop_reason": stop_reason(step), "stop_sequence": step.stop_sequence}
-        data = {"type": "message_delta", "delta": delta, "usage": usage}
+        delta = {
+            "stop_reason": stop_reason(step),
+            "stop_sequence": step.stop_sequence,
+            "stop_details": None,
+            "container": None,
+        }
+        data = {"type": "message_delta", "delta": delta, "usage": delta_usage(step.usage)}
         return [*frames, _frame("message_delta", data)]
 
     def _open_block(self, key: str | int, block: Mapping[str, Any]) -> list[str]:

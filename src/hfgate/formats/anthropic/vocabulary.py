@@ -87,6 +87,50 @@ def render_usage(usage: Usage) -> dict[str, int | None]:
     }
 
 
+UNKNOWN_USAGE: dict[str, None] = {
+    "cache_creation": None,
+    "inference_geo": None,
+    "output_tokens_details": None,
+    "server_tool_use": None,
+    "service_tier": None,
+}
+"""What Anthropic's usage also says and the gateway cannot know (the cache writes' lifetimes,
+the region, server tool calls, the tier): null, as its schema allows."""
+_DELTA_UNKNOWN = ("output_tokens_details", "server_tool_use")
+"""Those that `message_delta`'s usage carries."""
+
+
+def message_usage(usage: Usage) -> dict[str, Any]:
+    """A message's whole `usage`; its two counts are required, so unknown is 0 there only."""
+    counts = render_usage(usage)
+    counts["input_tokens"] = counts["input_tokens"] or 0
+    counts["output_tokens"] = counts["output_tokens"] or 0
+    return {**counts, **UNKNOWN_USAGE}
+
+
+def delta_usage(usage: Usage) -> dict[str, Any]:
+    """`message_delta`'s usage: the counts so far (null unknown, which clients skip), output
+    required."""
+    counts: dict[str, Any] = render_usage(usage)
+    counts["output_tokens"] = counts["output_tokens"] or 0
+    return {**counts, **{k: UNKNOWN_USAGE[k] for k in _DELTA_UNKNOWN}}
+
+
+def text_block(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text, "citations": None}
+
+
+def tool_use_block(call_id: str, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A call the model made itself (`caller` direct, not from a server tool's code)."""
+    return {
+        "type": "tool_use",
+        "id": call_id,
+        "name": name,
+        "input": dict(arguments),
+        "caller": {"type": "direct"},
+    }
+
+
 def render_tool_choice(choice: ToolChoice | None) -> Any:
     """Any spelling users write (see `tool_choice_mode`) as Anthropic's object; a dict of some
     other shape goes as written."""

@@ -170,7 +170,7 @@ def output_item(
 def output_part(kind: str, text: str) -> dict[str, Any]:
     if kind == "reasoning":
         return reasoning_part(text)
-    return {"type": "output_text", "text": text, "annotations": []}
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
 
 class OpenItem:

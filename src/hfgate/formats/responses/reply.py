@@ -8,6 +8,7 @@ builders here serve `stream` too.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -103,23 +104,63 @@ def render_response(step: StepResult, info: ReplyInfo) -> dict[str, Any]:
     return response_object(info, output, step)
 
 
+_PARAMETERS: dict[str, Any] = {
+    "instructions": None,
+    "max_output_tokens": None,
+    "max_tool_calls": None,
+    "metadata": {},
+    "parallel_tool_calls": True,
+    "previous_response_id": None,
+    "reasoning": {"effort": None, "summary": None},
+    "temperature": 1.0,
+    "text": {"format": {"type": "text"}, "verbosity": "medium"},
+    "tool_choice": "auto",
+    "tools": [],
+    "top_logprobs": 0,
+    "top_p": 1.0,
+    "truncation": "disabled",
+}
+"""The request parameters a response object repeats, and what OpenAI's says for those a
+request left out; `text` and `reasoning` are filled in field by field. `user`,
+`safety_identifier` and `prompt_cache_key` appear only when the request set them."""
+
+
+def parameters(echo: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters part of a response object: the request's (`ReplyInfo.echo`) over the
+    defaults."""
+    out = dict(_PARAMETERS)
+    for key, value in echo.items():
+        default = _PARAMETERS.get(key)
+        if isinstance(default, dict) and default and isinstance(value, Mapping):
+            value = {**default, **value}
+        out[key] = value
+    return out
+
+
 def response_object(
     info: ReplyInfo, output: list[dict[str, Any]], step: StepResult | None, status: str = ""
 ) -> dict[str, Any]:
-    """The request's settings are not echoed (a dialect sees only the step): `tools` is []
-    and `tool_choice` "auto", as the client schema requires some value."""
+    """A whole response object, every field OpenAI's carries. The gateway keeps nothing, so
+    `store` is false and `background` too; `usage` is left out until it is known (the schema
+    has no null for it)."""
     reason = incomplete_reason(step)
-    return {
+    status = status or ("incomplete" if reason else "completed")
+    body: dict[str, Any] = {
         "id": f"resp_{info.id}",
         "object": "response",
         "created_at": info.created,
-        "status": status or ("incomplete" if reason else "completed"),
+        "status": status,
+        "background": False,
+        "completed_at": int(time.time()) if status == "completed" else None,
         "error": None,
         "incomplete_details": {"reason": reason} if reason else None,
         "model": info.model,
         "output": output,
-        "parallel_tool_calls": True,
-        "tool_choice": "auto",
-        "tools": [],
-        "usage": render_usage(step.usage) if step else None,
+        **parameters(info.echo),
+        "service_tier": "default",
+        "store": False,
     }
+    usage = render_usage(step.usage) if step else None
+    if usage is not None:
+        body["usage"] = usage
+    return body

@@ -130,7 +130,44 @@ def parse_request(body: Any) -> Inbound:
         passthrough=passthrough,
         client_tools=tools.names,
         warnings=tools.warnings,
+        echo=_echo(body, tools.echo),
     )
+
+
+_ECHOED = (
+    "instructions max_output_tokens temperature top_p tool_choice parallel_tool_calls text "
+    "reasoning".split()
+)
+"""Parameters checked above that the response object repeats as the client wrote them."""
+_ECHOED_CHECKED: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "metadata": (Mapping, "an object of string values"),
+    "user": (str, "a string"),
+    "safety_identifier": (str, "a string"),
+    "prompt_cache_key": (str, "a string"),
+    "truncation": (str, '"auto" or "disabled"'),
+    "top_logprobs": (int, "an integer"),
+    "max_tool_calls": (int, "an integer"),
+}
+"""The other parameters it repeats (passed on to a Responses upstream), checked here."""
+
+
+def _echo(body: Mapping[str, Any], tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the response object repeats of the request (`Inbound.echo`): the parameters it set,
+    with `tools` as the gateway took them (hosted tools left out)."""
+    echo = {key: body[key] for key in _ECHOED if body.get(key) is not None}
+    for key, (kind, what) in _ECHOED_CHECKED.items():
+        value = body.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, kind) or isinstance(value, bool):
+            fail(key, f"`{key}` must be {what}.")
+        echo[key] = value
+    metadata = echo.get("metadata", {})
+    if not all(isinstance(v, str) for v in metadata.values()):
+        fail("metadata", "`metadata` must be an object of string values.")
+    if tools:
+        echo["tools"] = tools
+    return echo
 
 
 def _text(value: Any) -> tuple[ResponseFormat | None, dict[str, Any]]:

@@ -306,7 +306,8 @@ class EventRenderer:
 
     def _call_done(self, call: OpenCall, text: str, body: dict[str, Any]) -> list[str]:
         if not call.custom:
-            return [self._frame(f"{call.texts}.done", {**call.where, "arguments": text})]
+            done = {**call.where, "name": call.name, "arguments": text}
+            return [self._frame(f"{call.texts}.done", done)]
         where = {"item_id": call.id, "output_index": call.index}
         kind = "response.custom_tool_call_input"
         return [

@@ -62,6 +62,9 @@ class ClientTools:
     """Upstream name -> the client's name, for the namespaced and custom tools only."""
     hosted: list[str] = field(default_factory=list)
     """The types of the hosted tools left out, in order."""
+    echo: list[dict[str, Any]] = field(default_factory=list)
+    """The client's tools as a response object repeats them: functions with every field,
+    namespaces and custom tools as written; hosted tools left out."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -89,12 +92,16 @@ def parse_tools(value: Any) -> ClientTools:
         kind = spec.get("type") if isinstance(spec, Mapping) else None
         where = f"tools.{i}"
         if kind == "function":
-            found.add(_function(spec, where), f"{where}.name")
+            tool = _function(spec, where)
+            found.add(tool, f"{where}.name")
+            found.echo.append(_function_echo(spec, tool, where))
         elif kind == "namespace":
             _namespace(spec, where, found)
+            found.echo.append(dict(spec))
         elif kind == "custom":
             tool = _custom(spec, where)
             found.add(tool, f"{where}.name", ClientTool(tool.name, custom=True))
+            found.echo.append(dict(spec))
         elif isinstance(kind, str) and kind:
             found.hosted.append(kind)
         else:
@@ -112,6 +119,21 @@ def _function(spec: Mapping[str, Any], where: str, name: str | None = None) -> T
         fail(f"{where}.description", "`description` must be a string.")
     # `strict` has no unified field: hfgate.formats asks every upstream for strict: false.
     return Tool(name or own, about, params or _ANY_OBJECT)
+
+
+def _function_echo(spec: Mapping[str, Any], tool: Tool, where: str) -> dict[str, Any]:
+    """A function tool with the fields a response object always gives one (`strict` None: the
+    gateway enforces no schema, and asks no upstream to)."""
+    strict = spec.get("strict")
+    if not isinstance(strict, bool | None):
+        fail(f"{where}.strict", "`strict` must be true or false.")
+    return {
+        "type": "function",
+        "name": tool.name,
+        "description": tool.description,
+        "parameters": spec.get("parameters"),
+        "strict": strict,
+    }
 
 
 def _namespace(spec: Mapping[str, Any], where: str, found: ClientTools) -> None:
