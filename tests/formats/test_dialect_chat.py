@@ -646,7 +646,8 @@ def test_stream_folds_back_through_the_client_half() -> None:
         c["id"] == "chatcmpl-abc123" and c["object"] == "chat.completion.chunk" for c in chunks
     )
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["total_tokens"] == 42
-    assert chunks[-2]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "tool_calls"}
+    end = {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "tool_calls"}
+    assert chunks[-2]["choices"][0] == end
     events, step = _fold(chunks)
     assert [e for e in events if isinstance(e, ReasoningDelta | TextDelta)] == [
         ReasoningDelta("Hmm. "),
@@ -729,8 +730,8 @@ def test_chunks_are_compact_json() -> None:
     frame = ChunkRenderer(INFO).event(TextDelta('say "hi"\n'))[0]
     assert frame == (
         'data: {"id":"chatcmpl-abc123","object":"chat.completion.chunk","created":1700000000,'
-        '"model":"org/model","choices":[{"index":0,"delta":{"content":"say \\"hi\\"\\n"},'
-        '"finish_reason":null}]}\n\n'
+        '"model":"org/model","service_tier":"default","choices":[{"index":0,'
+        '"delta":{"content":"say \\"hi\\"\\n"},"logprobs":null,"finish_reason":null}]}\n\n'
     )
 
 

@@ -32,6 +32,11 @@ from hfgate.types import ResponseMeta, StepResult, ToolCall, Usage
 
 render_error = openai_error
 
+SERVICE = {"service_tier": "default"}
+"""How OpenAI's completions and chunks say they were served: the standard tier. No
+`system_fingerprint`: the gateway has no backend configuration to name (the schema allows the
+field to be absent, not null)."""
+
 
 # --- chat -> unified -----------------------------------------------------------------------
 
@@ -119,6 +124,7 @@ def render_response(step: StepResult, info: ReplyInfo) -> dict[str, Any]:
         "created": info.created,
         "model": info.model,
         "choices": [choice],
+        **SERVICE,
     }
     usage = render_usage(step.usage)
     if usage is not None:

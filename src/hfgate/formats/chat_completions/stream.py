@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hfgate.formats.base import ReplyInfo
-from hfgate.formats.chat_completions.reply import payload_error, reply_call, reply_step
+from hfgate.formats.chat_completions.reply import SERVICE, payload_error, reply_call, reply_step
 from hfgate.formats.chat_completions.vocabulary import (
     REASONING,
     dumps,
@@ -37,7 +37,7 @@ from hfgate.types import (
 
 _PLAIN_DELTA = frozenset({"role", "content"})
 _DONE = "data: [DONE]\n\n"
-_CLOSE = '},"finish_reason":null}]}\n\n'
+_CLOSE = '},"logprobs":null,"finish_reason":null}]}\n\n'
 
 
 # --- chat -> unified -----------------------------------------------------------------------
@@ -203,6 +203,7 @@ class ChunkRenderer:
                 "object": "chat.completion.chunk",
                 "created": info.created,
                 "model": info.model,
+                **SERVICE,
             }
         )[:-1]
         self._choice = f'data: {head},"choices":[{{"index":0,"delta":'
@@ -232,7 +233,8 @@ class ChunkRenderer:
             self._usage = event.step.usage
             frames = [f for call in event.step.tool_calls for f in self._whole(call)]
             reason = dumps(render_finish_reason(event.step))
-            return [*frames, f'{self._choice}{{}},"finish_reason":{reason}}}]}}\n\n']
+            end = f'{self._choice}{{}},"logprobs":null,"finish_reason":{reason}}}]}}\n\n'
+            return [*frames, end]
         return []
 
     def _fragment(self, delta: ToolCallDelta) -> str:
