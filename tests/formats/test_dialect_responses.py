@@ -4,6 +4,7 @@ openai SDK's types and stream accumulator."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -126,6 +127,52 @@ def test_the_client_half_round_trips(
     echoed |= {"tool_choice": body["tool_choice"], "reasoning": body["reasoning"]}
     tools = [{**t, "description": t.get("description")} for t in body["tools"]]
     assert inbound == Inbound(req, stream=False, passthrough={}, echo={**echoed, "tools": tools})
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"metadata": {"run": 7}}, "metadata"),
+        ({"metadata": "run-7"}, "metadata"),
+        ({"user": 5}, "user"),
+        ({"truncation": "sometimes"}, "truncation"),
+        ({"top_logprobs": True}, "top_logprobs"),
+        ({"tools": [{"type": "function", "name": "f", "strict": "yes"}]}, "tools.0.strict"),
+    ],
+)
+def test_echoed_parameters_are_checked(extra: dict[str, Any], param: str) -> None:
+    """What a response object repeats is checked before it is repeated."""
+    with pytest.raises(RequestError) as caught:
+        parse_request({"model": "m", "input": "hi", **extra})
+    assert caught.value.param == param
+
+
+def test_the_response_repeats_the_request_over_openais_defaults() -> None:
+    inbound = parse_request(
+        {
+            "model": "m",
+            "input": "hi",
+            "instructions": "Be brief.",
+            "metadata": {"run": "7"},
+            "reasoning": {"effort": "low"},
+            "text": {"verbosity": "low"},
+            "user": "u1",
+            "tools": [{"type": "function", "name": "f"}, {"type": "web_search"}],
+        }  # fmt: skip
+    )
+    step = StepResult("Hi.", None, (), "stop", "stop", Usage(7, 3), META)
+    body = render_response(step, dataclasses.replace(INFO, echo=inbound.echo))
+    Response.model_validate(body)
+    assert (body["instructions"], body["metadata"], body["user"]) == (
+        "Be brief.",
+        {"run": "7"},
+        "u1",
+    )
+    assert body["reasoning"] == {"effort": "low", "summary": None}
+    assert body["text"] == {"format": {"type": "text"}, "verbosity": "low"}
+    function = {"type": "function", "name": "f", "description": None, "parameters": None}
+    assert body["tools"] == [{**function, "strict": None}]  # the hosted tool was left out
+    assert (body["temperature"], body["top_p"], body["tool_choice"]) == (1.0, 1.0, "auto")
 
 
 def test_a_string_input_is_one_user_message_and_instructions_lead() -> None:

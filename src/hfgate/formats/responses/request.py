@@ -162,9 +162,10 @@ def _echo(body: Mapping[str, Any], tools: list[dict[str, Any]]) -> dict[str, Any
         if not isinstance(value, kind) or isinstance(value, bool):
             fail(key, f"`{key}` must be {what}.")
         echo[key] = value
-    metadata = echo.get("metadata", {})
-    if not all(isinstance(v, str) for v in metadata.values()):
+    if not all(isinstance(v, str) for v in echo.get("metadata", {}).values()):
         fail("metadata", "`metadata` must be an object of string values.")
+    if echo.get("truncation", "auto") not in ("auto", "disabled"):
+        fail("truncation", '`truncation` must be "auto" or "disabled".')
     if tools:
         echo["tools"] = tools
     return echo
