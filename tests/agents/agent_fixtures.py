@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from gateway_harness import MASTER, Gateway, gateway_in_thread
+from gateway_harness import Gateway, router_gateway
 from shell_script import ShellScript
 
-from hfgate.gateway.config import GatewayConfig
 from hfgate.testing import RouterEmulator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,15 +107,5 @@ def agent_env(agent_bin: Path, workspace: Workspace) -> dict[str, str]:
 @pytest.fixture
 def gateway(upstream: RouterEmulator, write_models: object, tmp_path: Path) -> Iterator[Gateway]:
     """`hfgate serve`'s app on loopback (SQLite) in front of the router emulator."""
-    from hfgate.routing.catalog import load_catalog
-
-    load_catalog(base_url=upstream.base_url)
-    config = GatewayConfig(
-        database_url=str(tmp_path / "gateway.sqlite3"),
-        master_key=MASTER,
-        router_url=upstream.base_url,
-        refresh_catalog=False,
-        upstream_retries=0,
-    )
-    with gateway_in_thread(config) as running:
+    with router_gateway(upstream.base_url, str(tmp_path / "gateway.sqlite3")) as running:
         yield running

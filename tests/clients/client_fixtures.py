@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_harness import MASTER, Gateway, gateway_in_thread
+from gateway_harness import MASTER, Gateway, router_gateway
 from shell_script import WIRES
 
-from hfgate.gateway.config import GatewayConfig
 from hfgate.testing import RecordedRequest, Reply, RouterEmulator, ToolCallSpec
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +91,7 @@ class Matrix:
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     """A gateway on SQLite in front of the router emulator, shared by a module's cases."""
-    from hfgate.routing.catalog import CACHE_DIR_ENV, load_catalog
+    from hfgate.routing.catalog import CACHE_DIR_ENV
 
     tmp = tmp_path_factory.mktemp("clients")
     settings = tmp / "settings.json"
@@ -108,15 +107,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         for name, value in env.items():
             patch.setenv(name, value)
         router.responder = script
-        load_catalog(base_url=router.base_url)
-        config = GatewayConfig(
-            database_url=str(tmp / "gateway.sqlite3"),
-            master_key=MASTER,
-            router_url=router.base_url,
-            refresh_catalog=False,
-            upstream_retries=0,
-        )
-        with gateway_in_thread(config) as gateway:
+        with router_gateway(router.base_url, str(tmp / "gateway.sqlite3")) as gateway:
             yield Matrix(gateway, router, script, env)
 
 

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gateway_harness import MASTER, Gateway, gateway_in_thread
+from gateway_harness import Gateway, router_gateway
 
-from hfgate.gateway.config import GatewayConfig
 from hfgate.testing import AnthropicEmulator, OpenAIEmulator, RouterEmulator
 
 HF_KEY = "hf_gateway_upstream_key"
@@ -63,18 +62,6 @@ def write_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteModels
 def gateway(
     upstream: RouterEmulator, write_models: WriteModels, store_url: str, tmp_path: Path
 ) -> Iterator[Gateway]:
-    """A gateway in front of the router emulator, once per database backend. The router's
-    price catalog is loaded before the first request, as `hfgate serve` does at start-up."""
-    from hfgate.routing.catalog import load_catalog
-
-    load_catalog(base_url=upstream.base_url)
-    config = GatewayConfig(
-        database_url=store_url,
-        master_key=MASTER,
-        router_url=upstream.base_url,
-        refresh_catalog=False,
-        max_body_bytes=256 * 1024,
-        upstream_retries=0,  # the library's retries have tests of their own
-    )
-    with gateway_in_thread(config) as running:
+    """A gateway in front of the router emulator, once per database backend."""
+    with router_gateway(upstream.base_url, store_url, max_body_bytes=256 * 1024) as running:
         yield running

@@ -80,6 +80,22 @@ class Gateway:
 
 
 @contextmanager
+def router_gateway(router_url: str, database_url: str, **settings: Any) -> Iterator[Gateway]:
+    """The gateway in this process in front of a router emulator, with the master key, no
+    upstream retries (the library's retries have tests of their own) and the router's price
+    catalog loaded before the first request, as `hfgate serve` does at start-up."""
+    from hfgate.routing.catalog import load_catalog
+
+    load_catalog(base_url=router_url)
+    options: dict[str, Any] = {"refresh_catalog": False, "upstream_retries": 0, **settings}
+    config = GatewayConfig(
+        database_url=database_url, master_key=MASTER, router_url=router_url, **options
+    )
+    with gateway_in_thread(config) as running:
+        yield running
+
+
+@contextmanager
 def gateway_in_thread(config: GatewayConfig) -> Iterator[Gateway]:
     """The app on uvicorn, in this process: fast to start, and the database opens in the
     server's own event loop, as in production."""

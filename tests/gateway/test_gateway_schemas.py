@@ -18,10 +18,9 @@ import openai.types.chat as chat_types
 import openai.types.responses as responses_types
 import pytest
 from gateway_fixtures import WriteModels
-from gateway_harness import MASTER, Gateway, gateway_in_thread
+from gateway_harness import MASTER, Gateway, router_gateway
 from official_schemas import check
 
-from hfgate.gateway.config import GatewayConfig
 from hfgate.testing import Reply, RouterEmulator, ToolCallSpec
 
 MODEL = "deepseek-ai/DeepSeek-V4-Pro"
@@ -52,17 +51,7 @@ def gateway(
     upstream: RouterEmulator, write_models: WriteModels, tmp_path: Path
 ) -> Iterator[Gateway]:
     """One gateway on SQLite (the schemas do not depend on the store)."""
-    from hfgate.routing.catalog import load_catalog
-
-    load_catalog(base_url=upstream.base_url)
-    config = GatewayConfig(
-        database_url=str(tmp_path / "gateway.sqlite3"),
-        master_key=MASTER,
-        router_url=upstream.base_url,
-        refresh_catalog=False,
-        upstream_retries=0,
-    )
-    with gateway_in_thread(config) as running:
+    with router_gateway(upstream.base_url, str(tmp_path / "gateway.sqlite3")) as running:
         yield running
 
 
