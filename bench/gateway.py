@@ -733,19 +733,10 @@ def main() -> None:
     if args.quick:
         args.requests, args.duration, args.rounds = 50, 2.0, 1
 
-    peers = Peers(None, None, {})
-    if args.no_litellm:
-        peers.why_not[LITELLM] = "skipped (--no-litellm)"
-    else:
-        peers.litellm, why = litellm_python()
-        if peers.litellm is None:
-            peers.why_not[LITELLM] = why
-    if args.no_portkey:
-        peers.why_not[PORTKEY] = "skipped (--no-portkey)"
-    else:
-        peers.portkey, why = portkey_script()
-        if peers.portkey is None:
-            peers.why_not[PORTKEY] = why
+    why_not: dict[str, str] = {}
+    litellm = _peer(LITELLM, args.no_litellm, "--no-litellm", litellm_python, why_not)
+    portkey = _peer(PORTKEY, args.no_portkey, "--no-portkey", portkey_script, why_not)
+    peers = Peers(litellm, portkey, why_not)
     for peer, why in peers.why_not.items():
         print(f"{peer} NOT measured: {why}", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="hfgate-bench-") as d, contextlib.ExitStack() as stack:
@@ -774,6 +765,23 @@ def main() -> None:
     table = render(args, found, rates, rows, peers, memories)
     print(table)
     write_section(Path(args.out), "gateway", table)
+
+
+def _peer(
+    name: str,
+    skipped: bool,
+    flag: str,
+    install: Callable[[], tuple[Path | None, str]],
+    why_not: dict[str, str],
+) -> Path | None:
+    """A peer's program, installed on first use; else None, with why in `why_not`."""
+    if skipped:
+        why_not[name] = f"skipped ({flag})"
+        return None
+    found, why = install()
+    if found is None:
+        why_not[name] = why
+    return found
 
 
 def _close_emulator(proc: subprocess.Popen[str]) -> None:
