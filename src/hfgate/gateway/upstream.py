@@ -180,11 +180,7 @@ class Upstreams:
                 request = self.request_for(candidate, inbound, dialect)
                 step = await self.backend(candidate, last=last).complete(request)
             except HfgateError as error:
-                if self._wire_refused(candidate, error):
-                    continue  # the chat twin is next
-                skip_twin = candidate.native
-                if last or not falls_back(error):
-                    raise
+                skip_twin = self._after_failure(candidate, error, last=last)
                 continue
             return candidate, step
         raise AssertionError("no candidates")  # candidates() always returns one
@@ -214,14 +210,20 @@ class Upstreams:
                     first = await anext(events, None)
             except HfgateError as error:
                 await aclose(events)
-                if self._wire_refused(candidate, error):
-                    continue
-                skip_twin = candidate.native
-                if last or not falls_back(error):
-                    raise
+                skip_twin = self._after_failure(candidate, error, last=last)
                 continue
             return OpenStream(candidate, _starting_with(first, events), meta, counted)
         raise AssertionError("no candidates")
+
+    def _after_failure(self, candidate: Candidate, error: HfgateError, *, last: bool) -> bool:
+        """After `candidate` failed before its first byte: raises `error` when no candidate
+        may try next; else whether to skip the next one (a native candidate's chat twin,
+        which the same router and provider would fail alike, unless this wire was refused)."""
+        if self._wire_refused(candidate, error):
+            return False  # the chat twin is next
+        if last or not falls_back(error):
+            raise error
+        return candidate.native
 
     async def aclose(self) -> None:
         await self.transport.aclose()
