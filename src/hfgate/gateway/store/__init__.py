@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from .reports import Series, SeriesGroup, TailRow
 
 __all__ = [
     "Admission",
@@ -121,6 +124,15 @@ class Store(Protocol):
         ...
 
     async def usage(self, by: UsageGroup, since: float | None = None) -> list[UsageTotal]: ...
+
+    async def series(self, by: SeriesGroup, since: float, bucket_seconds: int) -> Series:
+        """Usage since `since` in buckets of `bucket_seconds`, by key, model or provider: the
+        console's charts (`reports.py`)."""
+        ...
+
+    async def tail(self, limit: int, after_id: int = 0) -> list[TailRow]:
+        """The latest `limit` usage rows with an id above `after_id`, newest first."""
+        ...
 
     async def close(self) -> None: ...
 

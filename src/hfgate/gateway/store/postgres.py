@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from hfgate.errors import ConfigError
 
-from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal
+from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports
 from . import _common as c
 from .migrations import steps, too_new, version_table
+from .reports import Series, SeriesGroup, TailRow
 
 try:  # imported only for a postgresql:// URL
     import psycopg
@@ -200,6 +201,22 @@ class PostgresStore:
             return await cur.fetchall()
 
         return c.usage_totals(await self._run(report))
+
+    async def series(self, by: SeriesGroup, since: float, bucket_seconds: int) -> Series:
+        reports.check_series_args(since, bucket_seconds)
+        sql = reports.series_query(by, "postgres", "%s")
+        rows = await self._read(sql, (bucket_seconds, since))
+        return reports.fold(rows, since, bucket_seconds, by)
+
+    async def tail(self, limit: int, after_id: int = 0) -> list[TailRow]:
+        return reports.tail_rows(await self._read(reports.tail_query("%s"), (after_id, limit)))
+
+    async def _read(self, sql: str, params: tuple[object, ...]) -> list[Any]:
+        async def select(conn: AsyncConnection[Any]) -> list[Any]:
+            cur = await conn.execute(sql, params)
+            return await cur.fetchall()
+
+        return await self._run(select)
 
     async def close(self) -> None:
         await self._pool.close()

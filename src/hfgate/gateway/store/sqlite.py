@@ -26,12 +26,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hfgate.errors import ConfigError
 
-from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal
+from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports
 from . import _common as c
 from .migrations import steps, too_new, version_table
+from .reports import Series, SeriesGroup, TailRow
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -188,16 +190,29 @@ class SqliteStore:
 
     async def usage(self, by: UsageGroup, since: float | None = None) -> list[UsageTotal]:
         sql = c.usage_query(by, since, "sqlite", "?")
-        params = () if since is None else (since,)
+        rows = await self._read(sql, () if since is None else (since,))
+        return c.usage_totals(rows)
 
-        def report() -> list[UsageTotal]:
+    async def series(self, by: SeriesGroup, since: float, bucket_seconds: int) -> Series:
+        reports.check_series_args(since, bucket_seconds)
+        sql = reports.series_query(by, "sqlite", "?")
+        rows = await self._read(sql, (bucket_seconds, since))
+        return reports.fold(rows, since, bucket_seconds, by)
+
+    async def tail(self, limit: int, after_id: int = 0) -> list[TailRow]:
+        return reports.tail_rows(await self._read(reports.tail_query("?"), (after_id, limit)))
+
+    async def _read(self, sql: str, params: tuple[object, ...]) -> list[Any]:
+        """A report query in a thread, on its own read-only connection."""
+
+        def run() -> list[Any]:
             db = connect(self.path, readonly=True)
             try:
-                return c.usage_totals(db.execute(sql, params).fetchall())
+                return db.execute(sql, params).fetchall()
             finally:
                 db.close()
 
-        return await asyncio.to_thread(report)
+        return await asyncio.to_thread(run)
 
     async def close(self) -> None:
         with self._lock:
