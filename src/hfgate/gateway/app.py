@@ -22,6 +22,7 @@ from hfgate.formats.base import Format
 from hfgate.gateway.admin import KeysAPI
 from hfgate.gateway.auth import Authenticator
 from hfgate.gateway.config import GatewayConfig
+from hfgate.gateway.console import Console
 from hfgate.gateway.counting import COUNT_PATH, TokenCounts
 from hfgate.gateway.errors import GatewayError
 from hfgate.gateway.exchange import Exchanges, error_response
@@ -57,6 +58,7 @@ def create_app(config: GatewayConfig | None = None, *, store: Store | None = Non
         Route("/keys", state.keys_create, methods=["POST"]),
         Route("/keys", state.keys_list, methods=["GET"]),
         Route("/keys/{key}", state.keys_revoke, methods=["DELETE"]),
+        *state.console.routes(),
     ]
     return Starlette(
         routes=routes,
@@ -73,6 +75,7 @@ class _State:
         self.given_store = store
         self.router_url = config.router_url or router_url()
         self.metrics = Metrics()
+        self.console = Console(config.master_key)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -91,6 +94,7 @@ class _State:
             max_body_bytes=self.config.max_body_bytes,
         )
         self.keys = KeysAPI(store, self.auth)
+        self.console.open(store)
         self.counts = TokenCounts(self.exchanges, max_body_bytes=self.config.max_body_bytes)
         if self.config.refresh_catalog:  # prices first: budgets need them from request one
             await anyio.to_thread.run_sync(_warm_up, self.router_url)
