@@ -17,6 +17,7 @@ from hfgate.http.async_transport import AsyncTransport
 from hfgate.inputs.objects import parse_object
 from hfgate.inputs.options import CallOptions
 from hfgate.routing.resolve import Route
+from hfgate.telemetry import chat_call
 from hfgate.types import Finish, ResponseMeta, StepFinish, StreamEvent, TextResult, ToolResultEvent
 
 
@@ -38,15 +39,24 @@ class AsyncClient(ClientBase):
     ) -> TextResult:
         route, run = self.prepare(model, options)
         backend = self._backend(route, options)
-        while True:
-            try:
-                step = await backend.complete(run.request)
-            except NotFoundError as error:
-                raise with_suggestions(error, route) from None
-            pending = run.record(step)
-            if not pending:
-                return run.result()
-            run.add_results([await run_tool_async(p) for p in pending])
+        trace = chat_call(route, run.request, stream=False, max_steps=run.max_steps)
+        try:
+            while True:
+                trace.step(run.request)
+                try:
+                    step = await backend.complete(run.request)
+                except NotFoundError as error:
+                    raise with_suggestions(error, route) from None
+                trace.step_done(step)
+                pending = run.record(step)
+                if not pending:
+                    result = run.result()
+                    trace.done(result)
+                    return result
+                run.add_results([await run_tool_async(p) for p in pending])
+        except BaseException as exc:
+            trace.failed(exc)
+            raise
 
     def stream_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
@@ -58,24 +68,33 @@ class AsyncClient(ClientBase):
         self, route: Route, run: Run, options: CallOptions
     ) -> AsyncIterator[StreamEvent]:
         backend = self._backend(route, options)
+        trace = chat_call(route, run.request, stream=True, max_steps=run.max_steps)
         pending: list[PendingCall] = []
-        while True:
-            try:
-                async for event in backend.stream(run.request):
-                    if isinstance(event, ResponseMeta | PromptUsage):
-                        continue
-                    if isinstance(event, StepFinish):
-                        pending = run.record(event.step)
-                    yield event
-            except NotFoundError as error:
-                raise with_suggestions(error, route) from None
-            if not pending:
-                yield Finish(run.result())
-                return
-            results = [await run_tool_async(p) for p in pending]
-            for result in results:
-                yield ToolResultEvent(result)
-            run.add_results(results)
+        try:
+            while True:
+                trace.step(run.request)
+                try:
+                    async for event in backend.stream(run.request):
+                        if isinstance(event, ResponseMeta | PromptUsage):
+                            continue
+                        if isinstance(event, StepFinish):
+                            trace.step_done(event.step)
+                            pending = run.record(event.step)
+                        yield event
+                except NotFoundError as error:
+                    raise with_suggestions(error, route) from None
+                if not pending:
+                    done = run.result()
+                    trace.done(done)
+                    yield Finish(done)
+                    return
+                results = [await run_tool_async(p) for p in pending]
+                for result in results:
+                    yield ToolResultEvent(result)
+                run.add_results(results)
+        except BaseException as exc:  # a failure, or the stream closed before its end
+            trace.failed(exc)
+            raise
 
     async def generate_object(
         self, *, model: str | None = None, schema: Any, **options: Unpack[CallOptions]

@@ -16,6 +16,7 @@ from hfgate.http.sync_transport import SyncTransport
 from hfgate.inputs.objects import parse_object
 from hfgate.inputs.options import CallOptions
 from hfgate.routing.resolve import Route
+from hfgate.telemetry import chat_call
 from hfgate.types import Finish, ResponseMeta, StepFinish, StreamEvent, TextResult, ToolResultEvent
 
 
@@ -37,15 +38,24 @@ class Client(ClientBase):
     ) -> TextResult:
         route, run = self.prepare(model, options)
         backend = self._backend(route, options)
-        while True:
-            try:
-                step = backend.complete(run.request)
-            except NotFoundError as error:
-                raise with_suggestions(error, route) from None
-            pending = run.record(step)
-            if not pending:
-                return run.result()
-            run.add_results([run_tool_sync(p) for p in pending])
+        trace = chat_call(route, run.request, stream=False, max_steps=run.max_steps)
+        try:
+            while True:
+                trace.step(run.request)
+                try:
+                    step = backend.complete(run.request)
+                except NotFoundError as error:
+                    raise with_suggestions(error, route) from None
+                trace.step_done(step)
+                pending = run.record(step)
+                if not pending:
+                    result = run.result()
+                    trace.done(result)
+                    return result
+                run.add_results([run_tool_sync(p) for p in pending])
+        except BaseException as exc:
+            trace.failed(exc)
+            raise
 
     def stream_text(
         self, *, model: str | None = None, **options: Unpack[CallOptions]
@@ -55,24 +65,33 @@ class Client(ClientBase):
 
     def _events(self, route: Route, run: Run, options: CallOptions) -> Iterator[StreamEvent]:
         backend = self._backend(route, options)
+        trace = chat_call(route, run.request, stream=True, max_steps=run.max_steps)
         pending: list[PendingCall] = []
-        while True:
-            try:
-                for event in backend.stream(run.request):
-                    if isinstance(event, ResponseMeta | PromptUsage):
-                        continue
-                    if isinstance(event, StepFinish):
-                        pending = run.record(event.step)
-                    yield event
-            except NotFoundError as error:
-                raise with_suggestions(error, route) from None
-            if not pending:
-                yield Finish(run.result())
-                return
-            results = [run_tool_sync(p) for p in pending]
-            for result in results:
-                yield ToolResultEvent(result)
-            run.add_results(results)
+        try:
+            while True:
+                trace.step(run.request)
+                try:
+                    for event in backend.stream(run.request):
+                        if isinstance(event, ResponseMeta | PromptUsage):
+                            continue
+                        if isinstance(event, StepFinish):
+                            trace.step_done(event.step)
+                            pending = run.record(event.step)
+                        yield event
+                except NotFoundError as error:
+                    raise with_suggestions(error, route) from None
+                if not pending:
+                    done = run.result()
+                    trace.done(done)
+                    yield Finish(done)
+                    return
+                results = [run_tool_sync(p) for p in pending]
+                for result in results:
+                    yield ToolResultEvent(result)
+                run.add_results(results)
+        except BaseException as exc:  # a failure, or the stream closed before its end
+            trace.failed(exc)
+            raise
 
     def generate_object(
         self, *, model: str | None = None, schema: Any, **options: Unpack[CallOptions]

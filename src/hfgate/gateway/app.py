@@ -32,6 +32,7 @@ from hfgate.gateway.store import Store, open_store
 from hfgate.gateway.upstream import Upstreams
 from hfgate.routing.catalog import load_catalog, router_url
 from hfgate.routing.resolve import Origin
+from hfgate.telemetry import serve_as
 
 log = logging.getLogger("hfgate.gateway")
 
@@ -41,6 +42,7 @@ INGRESS: tuple[Format, ...] = tuple(FORMATS.values())
 def create_app(config: GatewayConfig | None = None, *, store: Store | None = None) -> Starlette:
     """The gateway app; `store` replaces the database named in `config` (tests, embedding)."""
     config = config or GatewayConfig.from_env()
+    serve_as("hfgate-gateway")  # the default service.name of its spans, if traced
     state = _State(config, store)
     routes = [Route(d.served_at, state.endpoint(d), methods=["POST"]) for d in INGRESS]
     routes += [  # OpenAI clients given a base URL without /v1

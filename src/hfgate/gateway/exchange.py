@@ -33,6 +33,7 @@ from hfgate.gateway.upstream import Candidate, Upstreams, aclose
 from hfgate.http.auth import redact
 from hfgate.inputs.request import ChatRequest
 from hfgate.routing.cost import price_result
+from hfgate.telemetry import OFF, RequestSpan, request_span
 from hfgate.types import (
     ReasoningDelta,
     ResponseMeta,
@@ -66,6 +67,8 @@ class Ticket:
     warnings: tuple[str, ...] = ()
     """The model named a real route: safe to use as a metrics label (client strings are
     not, or any client could mint endless series)."""
+    trace: RequestSpan = OFF
+    """The request's span (`hfgate.telemetry`), ended with its row."""
 
     @property
     def key_label(self) -> str:
@@ -84,6 +87,7 @@ class Ticket:
         estimate: StepResult | None = None,
     ) -> UsageRow:
         """`estimate` prices a stream cut short (its tokens stay unknown in the row)."""
+        self.trace.saw(step)
         usage = step.usage if step is not None else None
         said = step.meta.provider if step is not None else None
         provider = said or (candidate.provider if candidate is not None else None)
@@ -145,6 +149,7 @@ class Exchanges:
 
     async def handle(self, request: Request, dialect: Format) -> Response:
         ticket = Ticket(dialect.name, time.time(), time.perf_counter(), secrets.token_hex(12))
+        ticket.trace = request_span(request.scope, dialect.name)
         try:
             ticket.caller = await self.auth.caller(request.headers)
             inbound = dialect.parse_request(await read_json(request, self.max_body_bytes))
@@ -292,6 +297,7 @@ class Exchanges:
                 failure = classify(unrecorded)
         else:
             self.metrics.observe(row, "-", "-")
+        ticket.trace.end(row, ticket.key_label)
         error = failure.status, failure.message, failure.param, failure.code
         body = dialect.render_error(*error, ticket.request_id)
         headers = {"x-request-id": ticket.request_id, "request-id": ticket.request_id}
@@ -300,6 +306,7 @@ class Exchanges:
     async def _record(self, row: UsageRow, ticket: Ticket) -> None:
         await self.store.record(row)
         self.metrics.observe(row, ticket.key_label, ticket.model_label(row))
+        ticket.trace.end(row, ticket.key_label)
 
     async def _record_quietly(self, row: UsageRow, ticket: Ticket) -> None:
         """Record where nothing can be answered any more (the stream is failing or gone)."""
@@ -307,6 +314,7 @@ class Exchanges:
             await self._record(row, ticket)
         except Exception as exc:  # noqa: BLE001 - logged: there is no one left to tell
             log.error("usage row of request %s not recorded: %s", row.request_id, exc)
+            ticket.trace.end(row, ticket.key_label)
 
 
 class _CutShort:

@@ -9,6 +9,7 @@ import functools
 import json
 import logging
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,10 @@ from hfgate.types import ResponseMeta
 
 log = logging.getLogger("hfgate")
 
+TRACE_HEADERS: ContextVar[Mapping[str, str] | None] = ContextVar("hfgate_trace", default=None)
+"""The W3C trace context (`traceparent`) of the span around the current call, sent with its
+requests; set by `hfgate.telemetry` only while tracing is on, so otherwise always None."""
+
 
 def request_headers(endpoint: Endpoint, extra: Mapping[str, str] | None) -> dict[str, str]:
     """The key first, then the endpoint's and the call's headers, which may replace it (a
@@ -33,6 +38,9 @@ def request_headers(endpoint: Endpoint, extra: Mapping[str, str] | None) -> dict
             headers["x-api-key"] = endpoint.key.secret
         else:
             headers["authorization"] = f"Bearer {endpoint.key.secret}"
+    traced = TRACE_HEADERS.get()
+    if traced:  # before the caller's own headers, which may carry a traceparent of theirs
+        headers.update(traced)
     for more in (endpoint.headers, extra):
         if more:
             headers.update((name.lower(), value) for name, value in more.items())
