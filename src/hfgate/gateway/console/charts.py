@@ -44,10 +44,12 @@ def line_chart(
             f'<text x="{LEFT - 4}" y="{gy + 4:.1f}" font-size="10" text-anchor="end">'
             f"{escape(fmt(top * frac))}</text>"
         )
-    for i in sorted({0, len(x_labels) // 2, len(x_labels) - 1}):
-        if 0 <= i < len(x_labels):
+    last = len(x_labels) - 1
+    for i in sorted({0, last // 2, last}):
+        if 0 <= i <= last:
+            anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
             parts.append(
-                f'<text x="{x(i):.1f}" y="{HEIGHT - 6}" font-size="10" text-anchor="middle">'
+                f'<text x="{x(i):.1f}" y="{HEIGHT - 6}" font-size="10" text-anchor="{anchor}">'
                 f"{escape(x_labels[i])}</text>"
             )
     for n, (label, series) in enumerate(lines):

@@ -24,7 +24,9 @@ th{background:#f3f4f6}.num{text-align:right;font-variant-numeric:tabular-nums}
 code{font:13px ui-monospace,monospace}label{display:block;margin:6px 0}
 input[type=text],input[type=password]{width:320px}
 figure{margin:8px 0;background:#fff;border:1px solid #e5e7eb;padding:4px;display:inline-block}
-figcaption{font-size:12px}.revoked{color:#9ca3af}.bad{color:#b91c1c}
+figcaption{font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:0 12px}
+main a.here{font-weight:bold;text-decoration:none;color:#111827}
+.revoked{color:#9ca3af}.bad{color:#b91c1c}
 """ + "".join(f".c{i}{{color:{c}}}" for i, c in enumerate(COLOURS))
 
 NAV = (("usage", "Usage"), ("tail", "Live tail"), ("keys", "Keys"))

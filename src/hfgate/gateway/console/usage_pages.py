@@ -63,7 +63,7 @@ def usage_page(series: Series, window: str, nonce: str, csrf: str) -> str:
     ]
     body = (
         f"<p>Window: {picks} &nbsp; By: {bys} &nbsp; (UTC, buckets of "
-        f"{_duration(series.bucket_seconds)})</p>{''.join(charts)}"
+        f"{_duration(series.bucket_seconds)})</p><div class=charts>{''.join(charts)}</div>"
         f"{_table(series)}"
     )
     return layout("Usage", body, nonce, here="usage", csrf=csrf)
