@@ -125,12 +125,12 @@ def flush(timeout_ms: int = 10_000) -> None:
 
 
 def reconfigure() -> None:
-    """Export what is pending, then read the environment again on next use (tests; a
-    process that changes its OTEL_* variables)."""
-    global _on, _tracing
+    """Export what is pending, then read the environment again on next use, with the
+    library's default service name (tests; a process that changes its OTEL_* variables)."""
+    global _on, _tracing, _service
     if _tracing is not None:
         _tracing.shutdown()
-    _on, _tracing = None, None
+    _on, _tracing, _service = None, None, "hfgate"
 
 
 def _configure() -> None:
