@@ -46,7 +46,7 @@ def openai_upstream() -> Iterator[OpenAIEmulator]:
 
 @pytest.fixture
 def write_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteModels:
-    """Write the gateway's settings file (`customModels`), read per request."""
+    """Write the gateway's settings file (`customModels`), re-read within `ROUTES_TTL`."""
     path = tmp_path / "settings.json"
     monkeypatch.setenv("HFGATE_SETTINGS", str(path))
 

@@ -28,6 +28,11 @@ from hfgate.types import ResponseMeta, StepResult, StreamEvent, Usage
 
 WIRE_REFUSAL_TTL = 600.0
 """Seconds a router's refusal of its Messages endpoint for a model is remembered."""
+ROUTES_TTL = 1.0
+"""Seconds a model name's resolved candidates are reused: settings files, the router catalog
+and the HF token are re-read at most this often, not on every request (their `stat`s and
+environment reads were ~6 % of the gateway's CPU). Errors are never remembered."""
+_ROUTES_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +75,23 @@ class OpenStream:
 class Upstreams:
     """Resolves names and sends requests, sharing one connection pool across clients."""
 
-    def __init__(self, origin: Origin, *, retries: int = 2, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        origin: Origin,
+        *,
+        retries: int = 2,
+        timeout: float | None = None,
+        routes_ttl: float = ROUTES_TTL,
+    ) -> None:
         self.origin = origin
         self.retries = retries
         self.timeout = timeout
+        self.routes_ttl = routes_ttl
         self.transport = AsyncTransport(upstream_client())
         self._wire_refusals: dict[str, float] = {}
         """Hub id -> when the router last refused its Messages endpoint for it."""
+        self._routes: dict[tuple[object, ...], tuple[float, tuple[Candidate, ...]]] = {}
+        """(model, patterns, budgeted, bill_to, dialect) -> (until when, its candidates)."""
 
     def candidates(
         self,
@@ -93,7 +108,28 @@ class Upstreams:
         that does not resolve is skipped, since the first may still answer. A `budgeted` key
         only gets models with a known price. For an Anthropic client (`dialect` "messages")
         a Hub id goes first to the router's own Messages endpoint, with no translation, and
-        to its chat wire when the router refuses that one."""
+        to its chat wire when the router refuses that one. Reused for `routes_ttl` seconds."""
+        memo = (model, patterns, budgeted, bill_to, dialect)
+        now = time.monotonic()
+        hit = self._routes.get(memo)
+        if hit is not None and now < hit[0]:
+            return list(hit[1])
+        found = self._resolve(model, patterns, budgeted=budgeted, bill_to=bill_to, dialect=dialect)
+        if self.routes_ttl > 0:
+            if len(self._routes) >= _ROUTES_LIMIT:
+                self._routes.clear()
+            self._routes[memo] = (now + self.routes_ttl, tuple(found))
+        return found
+
+    def _resolve(
+        self,
+        model: str,
+        patterns: tuple[str, ...],
+        *,
+        budgeted: bool,
+        bill_to: str | None,
+        dialect: str,
+    ) -> list[Candidate]:
         origin = replace(self.origin, bill_to=bill_to) if bill_to else self.origin
         first = self._candidate(model, origin)
         found = [first]
@@ -131,6 +167,7 @@ class Upstreams:
         if len(self._wire_refusals) > 10_000:  # client-chosen names: bounded
             self._wire_refusals.clear()
         self._wire_refusals[candidate.name] = time.monotonic()
+        self._routes.clear()  # the remembered native candidates are out of date now
         return True
 
     def _candidate(self, name: str, origin: Origin) -> Candidate:

@@ -1,0 +1,40 @@
+"""A model name's resolution is reused for `ROUTES_TTL` (settings, catalog and token are not
+re-read on every request), and never longer: an edited settings file is served within it,
+and a name that failed to resolve is tried afresh on the next request."""
+
+from __future__ import annotations
+
+import time
+
+import openai
+import pytest
+from gateway_fixtures import WriteModels
+from gateway_harness import Gateway
+
+from hfgate.gateway.upstream import ROUTES_TTL
+from hfgate.testing import OpenAIEmulator, Reply
+
+ASK = [{"role": "user", "content": "x"}]
+
+
+def entry(emulator: OpenAIEmulator, name: str) -> dict[str, str]:
+    return {"model": "gpt-test", "displayName": name, "provider": "generic-chat-completion-api",
+            "baseUrl": emulator.base_url, "apiKey": "sk-upstream"}  # fmt: skip
+
+
+def test_edited_settings_are_served_within_the_ttl(
+    gateway: Gateway, write_models: WriteModels, openai_upstream: OpenAIEmulator
+) -> None:
+    client = gateway.openai()
+    with pytest.raises(openai.NotFoundError):  # not remembered: the next request looks again
+        client.chat.completions.create(model="Named", messages=ASK)
+    write_models(entry(openai_upstream, "Named"))
+    openai_upstream.push(Reply.text("one"), Reply.text("two"))
+    first = client.chat.completions.create(model="Named", messages=ASK)
+    assert first.choices[0].message.content == "one"
+
+    write_models()  # the entry is gone: reused for at most ROUTES_TTL, then refused
+    assert client.chat.completions.create(model="Named", messages=ASK).choices[0].message.content
+    time.sleep(ROUTES_TTL + 0.1)
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="Named", messages=ASK)
