@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -229,3 +230,67 @@ def test_the_service_name_comes_from_the_environment(
     hf().generate_text(model=MODEL, prompt=PROMPT)
     [span] = otlp.spans(1)
     assert span.resource["service.name"] == "checkout"
+
+
+def test_messages_go_in_only_when_asked_for(
+    hf: Any, router: RouterEmulator, otlp: Traces, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    hfgate.telemetry.reconfigure()
+    call = ToolCallSpec("weather", {"city": "Paris"}, id="call_1")
+    router.push(Reply.tool_calls([call], usage=USAGE), answer())
+    hf().generate_text(model=MODEL, system="Be brief.", prompt=PROMPT, tools=[weather], max_steps=2)
+    first, second = otlp.named("chat ")
+    assert json.loads(first["gen_ai.system_instructions"]) == [
+        {"type": "text", "content": "Be brief."}
+    ]
+    assert json.loads(first["gen_ai.input.messages"]) == [
+        {"role": "user", "parts": [{"type": "text", "content": PROMPT}]}
+    ]
+    assert json.loads(first["gen_ai.output.messages"]) == [
+        {
+            "role": "assistant",
+            "parts": [
+                {
+                    "type": "tool_call",
+                    "id": "call_1",
+                    "name": "weather",
+                    "arguments": {"city": "Paris"},
+                }
+            ],
+            "finish_reason": "tool_call",
+        }
+    ]
+    assert json.loads(second["gen_ai.input.messages"])[1:] == [
+        {
+            "role": "assistant",
+            "parts": [
+                {
+                    "type": "tool_call",
+                    "id": "call_1",
+                    "name": "weather",
+                    "arguments": {"city": "Paris"},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "parts": [
+                {
+                    "type": "tool_call_response",
+                    "id": "call_1",
+                    "response": "Sunny in Paris, privately",
+                }
+            ],
+        },
+    ]
+    assert json.loads(second["gen_ai.output.messages"]) == [
+        {
+            "role": "assistant",
+            "parts": [{"type": "text", "content": "Paris, said privately."}],
+            "finish_reason": "stop",
+        }
+    ]
+    dump = otlp.dump()
+    for forbidden in (b"hf_test_key", b"Bearer", b"authorization"):
+        assert forbidden not in dump

@@ -105,7 +105,7 @@ def chat_call(route: Route, request: ChatRequest, *, stream: bool, max_steps: in
     from hfgate.telemetry._otel import ChatCall
 
     loop = max_steps > 1 and any(tool.function is not None for tool in request.tools)
-    return ChatCall(_tracing.tracer, route, request, stream=stream, loop=loop)
+    return ChatCall(_tracing, route, request, stream=stream, loop=loop)
 
 
 def request_span(scope: Mapping[str, Any], api: str) -> RequestSpan:

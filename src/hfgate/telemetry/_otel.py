@@ -31,6 +31,7 @@ from hfgate.telemetry.attributes import (
     step_attributes,
     usage_attributes,
 )
+from hfgate.telemetry.content import capture_wanted, input_messages, output_messages
 from hfgate.types import StepResult, TextResult
 
 _CANCELLED = (GeneratorExit, KeyboardInterrupt)
@@ -48,6 +49,7 @@ class Tracing:
         self.provider = TracerProvider(resource=resource)
         self.provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         self.tracer = self.provider.get_tracer("hfgate", _version())
+        self.capture = capture_wanted()
 
     def flush(self, timeout_ms: int) -> None:
         self.provider.force_flush(timeout_ms)
@@ -85,9 +87,16 @@ class ChatCall:
     loop under one INTERNAL `invoke_agent` span with the usage summed."""
 
     def __init__(
-        self, tracer: Tracer, route: Route, request: ChatRequest, *, stream: bool, loop: bool
+        self,
+        tracing: Tracing,
+        route: Route,
+        request: ChatRequest,
+        *,
+        stream: bool,
+        loop: bool,
     ) -> None:
-        self.tracer = tracer
+        self.tracer = tracer = tracing.tracer
+        self.capture = tracing.capture
         self.attributes = request_attributes(route, request, stream=stream)
         self.parent: Span | None = None
         if loop:
@@ -105,6 +114,8 @@ class ChatCall:
         self.span = self.tracer.start_span(
             f"chat {request.model}", context, SpanKind.CLIENT, self.attributes
         )
+        if self.capture:
+            self.span.set_attributes(input_messages(request))
         self.token = TRACE_HEADERS.set(_headers_of(self.span))
 
     def step_done(self, step: StepResult) -> None:
@@ -112,6 +123,8 @@ class ChatCall:
         self.steps += 1
         if self.span is not None:
             self.span.set_attributes(step_attributes(step))
+            if self.capture:
+                self.span.set_attributes(output_messages(step))
             self.span.end()
             self.span = None
 
