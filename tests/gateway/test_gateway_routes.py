@@ -5,6 +5,7 @@ and a name that failed to resolve is tried afresh on the next request."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import openai
 import pytest
@@ -14,6 +15,7 @@ from gateway_harness import Gateway
 from hfgate.gateway.upstream import ROUTES_TTL
 from hfgate.testing import OpenAIEmulator, Reply
 
+MODEL = "deepseek-ai/DeepSeek-V4-Pro"
 ASK = [{"role": "user", "content": "x"}]
 
 
@@ -38,3 +40,16 @@ def test_edited_settings_are_served_within_the_ttl(
     time.sleep(ROUTES_TTL + 0.1)
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model="Named", messages=ASK)
+
+
+def test_an_upstream_cookie_never_rides_on_the_next_clients_request(
+    gateway: Gateway, upstream: Any
+) -> None:
+    """One pool serves every client: a `Set-Cookie` in one answer (a load balancer's session,
+    say) is not kept, so it can never reach the upstream with another key's request."""
+    upstream.push(Reply.text("a", headers={"set-cookie": "session=alice-only; Path=/"}))
+    upstream.push(Reply.text("b"))
+    for key in (gateway.new_key("alice"), gateway.new_key("bob")):
+        gateway.openai(key).chat.completions.create(model=MODEL, messages=ASK)
+    calls = [r for r in upstream.requests if r.method == "POST"]
+    assert len(calls) == 2 and all("cookie" not in r.headers for r in calls)
