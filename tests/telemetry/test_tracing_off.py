@@ -79,14 +79,15 @@ def test_unconfigured_imports_nothing_and_sends_no_traceparent(
     assert not [r for r in router.requests if "traceparent" in r.headers]
 
 
-def test_sdk_disabled_exports_nothing(router: RouterEmulator, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "switch", [{"OTEL_SDK_DISABLED": "true"}, {"OTEL_TRACES_EXPORTER": "none"}], ids=str
+)
+def test_switched_off_exports_nothing(
+    router: RouterEmulator, tmp_path: Path, switch: dict[str, str]
+) -> None:
     with OtlpReceiver() as receiver:
         report, _ = run(
-            "plain",
-            router,
-            tmp_path,
-            OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url,
-            OTEL_SDK_DISABLED="true",
+            "plain", router, tmp_path, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.url, **switch
         )
     assert report["loaded"] == []
     assert receiver.bodies == [] and receiver.problems == []

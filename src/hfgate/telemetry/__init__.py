@@ -1,7 +1,8 @@
 """OpenTelemetry traces of library calls and gateway requests, off unless configured.
 
 Tracing is on when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is
-set, `OTEL_SDK_DISABLED` is not `true`, and the `otel` extra is installed. That is decided
+set, neither `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none` is, and the `otel` extra
+is installed. That is decided
 once, on first use. When it is off, nothing of `opentelemetry` is imported and each hook below
 costs one check of a cached boolean before returning a span that does nothing; the callers
 (client, gateway) never test for tracing themselves.
@@ -139,7 +140,10 @@ def _configure() -> None:
         os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     )
-    disabled = os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+    disabled = (
+        os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true"
+        or os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() == "none"
+    )
     if not wanted or disabled:
         _on = False
         return

@@ -156,7 +156,7 @@ class ChatCall:
         if token is not None:
             try:
                 TRACE_HEADERS.reset(token)
-            except ValueError:
+            except (ValueError, RuntimeError):
                 pass
 
 
