@@ -192,12 +192,23 @@ def test_a_tool_loop_is_one_agent_span_with_a_chat_span_per_step(
     else:
         result = hf().generate_text(**options, max_steps=3)
     assert len(result.steps) == 2
-    spans = otlp.spans(3)
+    spans = otlp.spans(4)
     [agent] = [s for s in spans if s.name == f"invoke_agent {MODEL}"]
     steps = [s for s in spans if s.name == f"chat {MODEL}"]
+    [tool] = [s for s in spans if s.name == "execute_tool weather"]
     assert agent.kind == "INTERNAL" and [s.kind for s in steps] == ["CLIENT", "CLIENT"]
-    assert {s.parent_id for s in steps} == {agent.span_id}
-    assert {s.trace_id for s in steps} == {agent.trace_id}
+    assert {s.parent_id for s in [*steps, tool]} == {agent.span_id}
+    assert {s.trace_id for s in [*steps, tool]} == {agent.trace_id}
+    assert (tool.kind, tool.status, tool.attributes) == (
+        "INTERNAL",
+        "UNSET",
+        {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": "weather",
+            "gen_ai.tool.call.id": "call_0",
+            "gen_ai.tool.type": "function",
+        },
+    )
     assert [s.attributes["gen_ai.response.finish_reasons"] for s in steps] == [
         ("tool_call",),
         ("stop",),
@@ -218,6 +229,32 @@ def test_a_tool_loop_is_one_agent_span_with_a_chat_span_per_step(
     }
     # each step's request names its own span as the parent
     assert [traceparent_of(router, i) for i in (0, 1)] == [(s.trace_id, s.span_id) for s in steps]
+    assert_no_secret_or_content(otlp)
+
+
+def test_a_tool_runs_in_its_span_and_its_failure_is_marked(
+    hf: Any, router: RouterEmulator, otlp: Traces
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    app_tracer = TracerProvider().get_tracer("the-application")
+    inside: list[Any] = []
+
+    def lookup(city: str) -> str:
+        """Fails, after a span of the application's own."""
+        with app_tracer.start_as_current_span("database query") as span:
+            inside.append(span.parent)  # type: ignore[attr-defined]  # the SDK's span
+        raise LookupError(f"no weather for {city}")
+
+    router.push(Reply.tool_calls([ToolCallSpec("lookup", {"city": "Paris"})]), answer())
+    hf().generate_text(model=MODEL, prompt=PROMPT, tools=[lookup], max_steps=2)
+    [tool] = otlp.named("execute_tool lookup")
+    assert (tool.status, tool.attributes["error.type"]) == ("ERROR", "tool_error")
+    # the application's span inside the tool is the tool span's child
+    assert (f"{inside[0].trace_id:032x}", f"{inside[0].span_id:016x}") == (
+        tool.trace_id,
+        tool.span_id,
+    )
     assert_no_secret_or_content(otlp)
 
 

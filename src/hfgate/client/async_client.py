@@ -17,8 +17,16 @@ from hfgate.http.async_transport import AsyncTransport
 from hfgate.inputs.objects import parse_object
 from hfgate.inputs.options import CallOptions
 from hfgate.routing.resolve import Route
-from hfgate.telemetry import chat_call
-from hfgate.types import Finish, ResponseMeta, StepFinish, StreamEvent, TextResult, ToolResultEvent
+from hfgate.telemetry import CallSpan, chat_call
+from hfgate.types import (
+    Finish,
+    ResponseMeta,
+    StepFinish,
+    StreamEvent,
+    TextResult,
+    ToolResult,
+    ToolResultEvent,
+)
 
 
 class AsyncClient(ClientBase):
@@ -53,7 +61,7 @@ class AsyncClient(ClientBase):
                     result = run.result()
                     trace.done(result)
                     return result
-                run.add_results([await run_tool_async(p) for p in pending])
+                run.add_results(await _run_tools(trace, pending))
         except BaseException as exc:
             trace.failed(exc)
             raise
@@ -88,7 +96,7 @@ class AsyncClient(ClientBase):
                     trace.done(done)
                     yield Finish(done)
                     return
-                results = [await run_tool_async(p) for p in pending]
+                results = await _run_tools(trace, pending)
                 for result in results:
                     yield ToolResultEvent(result)
                 run.add_results(results)
@@ -121,3 +129,12 @@ class AsyncClient(ClientBase):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+async def _run_tools(trace: CallSpan, pending: list[PendingCall]) -> list[ToolResult]:
+    """The step's tools in turn, each in an `execute_tool` span of its own while traced."""
+    results: list[ToolResult] = []
+    for function, call, kwargs, error in pending:
+        trace.tool_started(call)
+        results.append(trace.tool_done(await run_tool_async((function, call, kwargs, error))))
+    return results

@@ -16,8 +16,16 @@ from hfgate.http.sync_transport import SyncTransport
 from hfgate.inputs.objects import parse_object
 from hfgate.inputs.options import CallOptions
 from hfgate.routing.resolve import Route
-from hfgate.telemetry import chat_call
-from hfgate.types import Finish, ResponseMeta, StepFinish, StreamEvent, TextResult, ToolResultEvent
+from hfgate.telemetry import CallSpan, chat_call
+from hfgate.types import (
+    Finish,
+    ResponseMeta,
+    StepFinish,
+    StreamEvent,
+    TextResult,
+    ToolResult,
+    ToolResultEvent,
+)
 
 
 class Client(ClientBase):
@@ -52,7 +60,7 @@ class Client(ClientBase):
                     result = run.result()
                     trace.done(result)
                     return result
-                run.add_results([run_tool_sync(p) for p in pending])
+                run.add_results(_run_tools(trace, pending))
         except BaseException as exc:
             trace.failed(exc)
             raise
@@ -85,7 +93,7 @@ class Client(ClientBase):
                     trace.done(done)
                     yield Finish(done)
                     return
-                results = [run_tool_sync(p) for p in pending]
+                results = _run_tools(trace, pending)
                 for result in results:
                     yield ToolResultEvent(result)
                 run.add_results(results)
@@ -118,3 +126,12 @@ class Client(ClientBase):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _run_tools(trace: CallSpan, pending: list[PendingCall]) -> list[ToolResult]:
+    """The step's tools in turn, each in an `execute_tool` span of its own while traced."""
+    results: list[ToolResult] = []
+    for function, call, kwargs, error in pending:
+        trace.tool_started(call)
+        results.append(trace.tool_done(run_tool_sync((function, call, kwargs, error))))
+    return results

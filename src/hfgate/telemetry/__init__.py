@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hfgate.inputs.request import ChatRequest
-from hfgate.types import StepResult, TextResult
+from hfgate.types import StepResult, TextResult, ToolCall, ToolResult
 
 if TYPE_CHECKING:
     from hfgate.routing.resolve import Route
@@ -40,7 +40,7 @@ _service = "hfgate"
 
 class CallSpan(Protocol):
     """The trace of one library call: a `chat` span per step, under an `invoke_agent` span
-    when Python tools may run several steps."""
+    when Python tools may run several steps, with an `execute_tool` span per tool run."""
 
     def step(self, request: ChatRequest) -> None: ...
 
@@ -49,6 +49,10 @@ class CallSpan(Protocol):
     def done(self, result: TextResult) -> None: ...
 
     def failed(self, exc: BaseException) -> None: ...
+
+    def tool_started(self, call: ToolCall) -> None: ...
+
+    def tool_done(self, result: ToolResult) -> ToolResult: ...
 
 
 class RequestSpan(Protocol):
@@ -75,6 +79,12 @@ class _Off:
 
     def failed(self, exc: BaseException) -> None:
         pass
+
+    def tool_started(self, call: ToolCall) -> None:
+        pass
+
+    def tool_done(self, result: ToolResult) -> ToolResult:
+        return result
 
     def saw(self, step: StepResult | None) -> None:
         pass

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate
+from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -32,7 +34,7 @@ from hfgate.telemetry.attributes import (
     usage_attributes,
 )
 from hfgate.telemetry.content import capture_wanted, input_messages, output_messages
-from hfgate.types import StepResult, TextResult
+from hfgate.types import StepResult, TextResult, ToolCall, ToolResult
 
 _CANCELLED = (GeneratorExit, KeyboardInterrupt)
 _PROPAGATED = frozenset({b"traceparent", b"tracestate", b"baggage"})
@@ -106,6 +108,7 @@ class ChatCall:
             )
         self.span: Span | None = None
         self.token: contextvars.Token[Mapping[str, str] | None] | None = None
+        self.tool: tuple[Span, contextvars.Token[Context]] | None = None
         self.steps = 0
         self.over = False
 
@@ -144,10 +147,38 @@ class ChatCall:
             return
         self.over = True
         self._release()
+        if self.tool is not None:  # a tool that raised past hfgate (an async tool, sync)
+            self.tool_done(ToolResult("", "", "", is_error=True))
         for span in (self.span, self.parent):
             if span is not None:
                 _fail(span, exc)
                 span.end()
+
+    def tool_started(self, call: ToolCall) -> None:
+        """The tool's span is the current one while it runs, so spans it makes (or hfgate
+        calls it makes) are its children."""
+        attributes = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": call.name,
+            "gen_ai.tool.call.id": call.id,
+            "gen_ai.tool.type": "function",
+        }
+        context = set_span_in_context(self.parent) if self.parent is not None else None
+        span = self.tracer.start_span(
+            f"execute_tool {call.name}", context, SpanKind.INTERNAL, attributes
+        )
+        self.tool = span, otel_context.attach(set_span_in_context(span))
+
+    def tool_done(self, result: ToolResult) -> ToolResult:
+        if self.tool is not None:
+            span, token = self.tool
+            self.tool = None
+            otel_context.detach(token)
+            if result.is_error:  # the tool raised, or was unknown, or got invalid arguments
+                span.set_attribute("error.type", "tool_error")
+                span.set_status(Status(StatusCode.ERROR, "tool_error"))
+            span.end()
+        return result
 
     def _release(self) -> None:
         """Take the step's trace headers back off the context; a stream closed from another
