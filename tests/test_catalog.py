@@ -14,6 +14,7 @@ import pytest
 
 from hfgate.errors import APIConnectionError, ServerError
 from hfgate.routing.catalog import (
+    RECHECK_SECONDS,
     CatalogModel,
     ProviderOffer,
     cache_path,
@@ -188,3 +189,22 @@ def test_cached_catalog_never_fetches(server: type[_Catalog]) -> None:
     assert cached_catalog() is catalog  # parsed once per change of the file
     assert len(server.hits) == 1
     time.sleep(0.01)
+
+
+def test_another_processs_refresh_is_seen_within_a_second(server: type[_Catalog]) -> None:
+    """The file is looked at once a second, not on every priced call (the gateway prices
+    every request); this process's own refresh is seen at once."""
+    load_catalog()
+    first = cached_catalog()
+    stored = json.loads(cache_path().read_text())
+    stored["payload"] = {"object": "list", "data": []}
+    other = cache_path().with_suffix(".other")
+    other.write_text(json.dumps(stored))
+    other.replace(cache_path())  # as another process's write_cache does
+    assert cached_catalog() is first
+    time.sleep(RECHECK_SECONDS + 0.05)
+    emptied = cached_catalog()
+    assert emptied is not None and emptied.get("deepseek-ai/DeepSeek-V4-Pro") is None
+    load_catalog(refresh=True)  # this process's own write: at once
+    again = cached_catalog()
+    assert again is not None and again.get("deepseek-ai/DeepSeek-V4-Pro") is not None

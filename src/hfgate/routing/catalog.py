@@ -267,6 +267,7 @@ def write_cache(payload: Any, base_url: str | None = None) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+    _memo.clear()
 
 
 def load_catalog(
@@ -294,24 +295,34 @@ def load_catalog(
     return CatalogLoad(parse_catalog(payload), False, 0.0)
 
 
-_memo: dict[str, tuple[float, Catalog]] = {}
+RECHECK_SECONDS = 1.0
+"""How long a parsed catalog is served before its file is `stat`ed again: another process's
+refresh is seen within a second, this process's own at once (`write_cache` forgets)."""
+_memo: dict[tuple[str | None, ...], tuple[float, float, Catalog]] = {}
+"""(base URL, the cache location's variables) -> (file mtime, when checked, the catalog)."""
 
 
 def cached_catalog(base_url: str | None = None) -> Catalog | None:
     """The cached catalog for this router, whatever its age, without touching the network;
-    parsed once per change of the file."""
+    parsed once per change of the file, the file looked at no more than once a second."""
+    env = os.environ
+    where = (CACHE_DIR_ENV, "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA")
+    key = (base_url or router_url(), *map(env.get, where))
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and now - hit[1] < RECHECK_SECONDS:
+        return hit[2]
     path = cache_path()
     try:
         mtime = path.stat().st_mtime
     except OSError:
         return None
-    key = f"{path}\0{base_url or router_url()}"
-    hit = _memo.get(key)
     if hit is not None and hit[0] == mtime:
-        return hit[1]
+        _memo[key] = (mtime, now, hit[2])
+        return hit[2]
     cached = read_cache(base_url)
     if cached is None:
         return None
     catalog = parse_catalog(cached[0])
-    _memo[key] = (mtime, catalog)
+    _memo[key] = (mtime, now, catalog)
     return catalog
