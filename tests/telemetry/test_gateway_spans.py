@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from gateway_fixtures import HF_KEY
@@ -176,3 +177,47 @@ def test_a_refused_key_is_a_401_span_without_the_key(gateway: Gateway, otlp: Tra
         "hfgate.key.name": "-",
     }
     assert_clean(otlp, wrong, "notakey")
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_anthropic_clients_get_the_same_span(
+    gateway: Gateway, upstream: RouterEmulator, otlp: Traces, streamed: bool
+) -> None:
+    key = gateway.new_key("claude-code")
+    upstream.push(Reply.text("Paris, privately.", usage=USAGE, chunk_size=4, provider="together"))
+    request: dict[str, Any] = {
+        "model": MODEL,
+        "max_tokens": 50,
+        "system": "Be terse and private.",
+        "messages": [{"role": "user", "content": "a private question"}],
+    }
+    client = gateway.anthropic(key)
+    if streamed:
+        with client.messages.stream(**request) as stream:
+            assert "".join(stream.text_stream) == "Paris, privately."
+    else:
+        assert client.messages.create(**request).content[0].type == "text"
+    span = server_span(otlp)
+    assert span.name == "POST /v1/messages"
+    assert attrs(
+        span,
+        "hfgate.api",
+        "hfgate.stream",
+        "gen_ai.provider.name",
+        "gen_ai.usage.output_tokens",
+        "gen_ai.response.finish_reasons",
+        "hfgate.key.name",
+    ) == {
+        "hfgate.api": "messages",
+        "hfgate.stream": streamed,
+        "gen_ai.provider.name": "together",
+        "gen_ai.usage.output_tokens": 2,
+        "gen_ai.response.finish_reasons": ("stop",),
+        "hfgate.key.name": "claude-code",
+    }
+    assert upstream.requests[-1].path == "/v1/messages"
+    assert upstream.requests[-1].headers["traceparent"].split("-")[1:3] == [
+        span.trace_id,
+        span.span_id,
+    ]
+    assert_clean(otlp, key)
