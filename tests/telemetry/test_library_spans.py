@@ -40,9 +40,14 @@ def traceparent_of(router: RouterEmulator, index: int = -1) -> tuple[str, str]:
     return trace_id, span_id
 
 
-def test_generate_text_sends_one_client_span(hf: Any, router: RouterEmulator, otlp: Traces) -> None:
+@pytest.mark.parametrize("timeout", [None, 30.0])  # with a bound, sync I/O runs on a worker
+def test_generate_text_sends_one_client_span(
+    hf: Any, router: RouterEmulator, otlp: Traces, timeout: float | None
+) -> None:
     router.push(answer())
-    result = hf().generate_text(model=MODEL, prompt=PROMPT, max_tokens=50, temperature=0.2)
+    result = hf(timeout=timeout).generate_text(
+        model=MODEL, prompt=PROMPT, max_tokens=50, temperature=0.2
+    )
     assert result.text == "Paris, said privately."
     [span] = otlp.spans(1)
     assert (span.name, span.kind, span.status, span.parent_id) == (
@@ -100,11 +105,12 @@ async def test_async_call_is_a_child_of_the_applications_span(
     assert traceparent_of(router) == (span.trace_id, span.span_id)
 
 
+@pytest.mark.parametrize("timeout", [None, 30.0])
 def test_a_stream_span_ends_with_the_stream_and_its_usage(
-    hf: Any, router: RouterEmulator, otlp: Traces
+    hf: Any, router: RouterEmulator, otlp: Traces, timeout: float | None
 ) -> None:
     router.push(answer(chunk_size=4))
-    with hf().stream_text(model=MODEL, prompt=PROMPT) as stream:
+    with hf(timeout=timeout).stream_text(model=MODEL, prompt=PROMPT) as stream:
         events = iter(stream)
         next(events)
         assert otlp.spans() == []  # open while the answer streams

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -82,7 +83,8 @@ def within(seconds: float | None, work: Callable[[], T]) -> T:
     that is closed when it finishes."""
     if seconds is None:
         return work()
-    future = _workers().submit(work)
+    # in the caller's context, as asyncio.to_thread does: the trace headers live there
+    future = _workers().submit(contextvars.copy_context().run, work)
     try:
         return future.result(timeout=seconds)
     except concurrent.futures.TimeoutError:
