@@ -337,3 +337,14 @@ def test_messages_go_in_only_when_asked_for(
     dump = otlp.dump()
     for forbidden in (b"hf_test_key", b"Bearer", b"authorization"):
         assert forbidden not in dump
+
+
+def test_grpc_is_named_as_unsupported(
+    hf: Any, router: RouterEmulator, otlp: Traces, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
+    hfgate.telemetry.reconfigure()
+    router.push(answer())
+    with pytest.warns(RuntimeWarning, match=r"OTLP/HTTP .* port \(4318"):
+        hf().generate_text(model=MODEL, prompt=PROMPT)
+    assert len(otlp.spans()) == 1  # still sent, over HTTP

@@ -32,6 +32,12 @@ MISSING_EXTRA = (
     "traces are sent; install it with: pip install 'hfgate[otel]'"
 )
 
+GRPC_UNSUPPORTED = (
+    "hfgate: OTEL_EXPORTER_OTLP_PROTOCOL is grpc, but hfgate sends traces over OTLP/HTTP "
+    "(http/protobuf) only; point OTEL_EXPORTER_OTLP_ENDPOINT at the collector's HTTP port "
+    "(4318 by default) and unset the protocol"
+)
+
 _on: bool | None = None
 _tracing: Any = None
 """`_otel.Tracing` while tracing is on."""
@@ -163,5 +169,10 @@ def _configure() -> None:
         _on = False
         warnings.warn(MISSING_EXTRA, RuntimeWarning, stacklevel=3)
         return
+    protocol = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", ""
+    )
+    if protocol.strip().lower() == "grpc":
+        warnings.warn(GRPC_UNSUPPORTED, RuntimeWarning, stacklevel=3)
     _tracing = Tracing(_service)
     _on = True
