@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from gateway_fixtures import HF_KEY
-from gateway_harness import MASTER, Gateway, router_gateway
+from gateway_harness import MASTER, Gateway, router_gateway, wait_for
 from otlp_receiver import ReceivedSpan, Traces, attrs
 
 from hfgate.testing import Reply, RouterEmulator
@@ -220,4 +221,27 @@ def test_anthropic_clients_get_the_same_span(
         span.trace_id,
         span.span_id,
     ]
+    assert_clean(otlp, key)
+
+
+def test_a_client_hanging_up_ends_the_span_as_499(
+    gateway: Gateway, upstream: RouterEmulator, otlp: Traces
+) -> None:
+    key = gateway.new_key("quitter")
+    upstream.push(Reply.text("word " * 200, chunk_size=5, chunk_delay=0.02))
+    body = {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": "long"}]}
+    headers = {"authorization": f"Bearer {key}"}
+    with httpx.stream(
+        "POST", f"{gateway.url}/v1/chat/completions", json=body, headers=headers
+    ) as r:
+        assert r.status_code == 200
+        next(r.iter_bytes())
+    spans = wait_for(lambda: otlp.named("POST "))
+    [span] = spans
+    assert attrs(span, "http.response.status_code", "error.type", "hfgate.key.name") == {
+        "http.response.status_code": 499,
+        "error.type": "ClientDisconnected",
+        "hfgate.key.name": "quitter",
+    }
+    assert span.status == "UNSET"
     assert_clean(otlp, key)
