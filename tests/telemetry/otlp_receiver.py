@@ -1,7 +1,8 @@
 """A real OTLP/HTTP trace receiver on loopback: what the OpenTelemetry Collector's `otlp`
 receiver does for `POST /v1/traces`, decoded with the official protobuf definitions
 (`opentelemetry-proto`), so the tests read the bytes the real exporter sent, not an in-memory
-shortcut. (No Collector build is packaged for Debian or PyPI here.)"""
+shortcut. The official OpenTelemetry Collector has no Debian or PyPI package here; Rotel, a
+collector that PyPI does ship, forwards to this receiver in `test_through_a_collector.py`."""
 
 from __future__ import annotations
 
