@@ -81,7 +81,7 @@ class _UpstreamClient(httpx.AsyncClient):
         super().__init__(transport=transport, timeout=timeout)
         self._upstream = transport
 
-    async def send(  # type: ignore[override]  # auth and redirects are never asked for
+    async def send(  # auth= and follow_redirects= are never passed (see the docstring)
         self, request: httpx.Request, *, stream: bool = False, **_: object
     ) -> httpx.Response:
         response = await self._upstream.handle_async_request(request)
