@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from test_store import DAY1, key, usage
+from test_store import DAY1, key, query, usage
 
 from hfgate.errors import ConfigError
-from hfgate.gateway.store import Store, UsageRow
-from hfgate.gateway.store.reports import BOUNDS, Cell, Series, quantile
+from hfgate.gateway.store import Store, UsageRow, rollup
+from hfgate.gateway.store.reports import BIN_SQL, BOUNDS, Cell, Series, quantile
 
 pytestmark = pytest.mark.anyio
 
@@ -99,3 +99,89 @@ def test_quantiles_of_random_latencies_are_within_the_bin_width() -> None:
         assert quantile(bins, q) == pytest.approx(exact, rel=0.1)
     cell = Cell(latency_bins=bins)
     assert cell.latency_ms(0.5) == quantile(bins, 0.5)
+
+
+def random_rows(count: int, seed: int = 3) -> list[UsageRow]:
+    rng = random.Random(seed)
+    return [
+        usage(
+            DAY1 + 10 + rng.uniform(0, 3 * 86400),
+            rng.choice(["id-alice", "id-bob", None, "id-gone"]),
+            rng.choice(["m1", "m2", "org/m3"]),
+            provider=rng.choice(["p1", "p2", None]),
+            status=rng.choice([200, 200, 200, 429, 502]),
+            input_tokens=rng.choice([None, rng.randint(0, 500)]),
+            output_tokens=rng.randint(0, 50),
+            cached_tokens=rng.choice([None, 0, 7]),
+            cost_usd=rng.choice([None, 0.0, 0.125, 0.5]),
+            latency_ms=rng.lognormvariate(4, 2),
+            error=rng.choice([None, None, "ServerError"]),
+        )
+        for _ in range(count)
+    ]
+
+
+def as_numbers(series: Series) -> tuple[object, ...]:
+    def cell(c: Cell) -> tuple[object, ...]:
+        return (c.requests, c.errors, c.input_tokens, c.output_tokens, c.cached_tokens,
+                c.cost_usd, sorted(c.latency_bins.items()))  # fmt: skip
+
+    return (
+        {k: cell(c) for k, c in series.cells.items()},
+        [(g, cell(c)) for g, c in series.groups.items()],
+        cell(series.total),
+    )
+
+
+async def test_the_hourly_table_answers_as_the_usage_rows_do(store: Store) -> None:
+    await store.create_key(key("alice"))
+    await store.create_key(key("bob"))
+    for row in random_rows(400):
+        await store.record(row)
+    for by in ("key", "model", "provider"):
+        for bucket in (HOUR, 6 * HOUR, 86400):
+            assert rollup.covers(DAY1, bucket) and not rollup.covers(DAY1 + 0.5, bucket)
+            hourly = await store.series(by, DAY1, bucket)  # type: ignore[arg-type]
+            rows = await store.series(by, DAY1 + 0.5, bucket)  # type: ignore[arg-type]
+            assert hourly.total.requests == 400
+            assert as_numbers(hourly) == as_numbers(rows), (by, bucket)
+
+
+async def test_migration_4_fills_the_hourly_table_from_the_rows_before_it(
+    store: Store, store_url: str
+) -> None:
+    await store.create_key(key("alice"))
+    for row in random_rows(300, seed=5):
+        await store.record(row)
+    select = "SELECT * FROM usage_hourly ORDER BY dim, hour, grp"
+    kept = query(store_url, select)
+    dialect = "postgres" if store_url.startswith("postgresql://") else "sqlite"
+    execute(store_url, "DELETE FROM usage_hourly", *rollup.backfill(dialect))
+    assert query(store_url, select) == kept and len(kept) > 100
+
+
+def test_the_python_bin_is_the_sql_bin() -> None:
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE usage (latency_ms REAL)")
+    values = [0.0, 0.999, 1.0, *BOUNDS, *(b * 1.0001 for b in BOUNDS), 1e9]
+    db.executemany("INSERT INTO usage VALUES (?)", [(v,) for v in values])
+    bins = [b for (b,) in db.execute(f"SELECT {BIN_SQL} FROM usage")]
+    assert bins == [rollup.latency_bin(v) for v in values]
+
+
+def execute(url: str, *statements: str) -> None:
+    if url.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            for sql in statements:
+                conn.execute(sql)  # type: ignore[arg-type]
+        return
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(url)) as db, db:
+        for sql in statements:
+            db.execute(sql)

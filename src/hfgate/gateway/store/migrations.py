@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from . import rollup
+
 Dialect = Literal["sqlite", "postgres"]
 
 _TYPES: dict[Dialect, dict[str, str]] = {
@@ -70,6 +72,11 @@ $$"""
 
 Statement = str | dict[Dialect, str]
 """A statement for both databases, or one per dialect (the others skip it)."""
+
+
+def _per_dialect(sqlite: list[str], postgres: list[str]) -> list[Statement]:
+    return [{"sqlite": a, "postgres": b} for a, b in zip(sqlite, postgres, strict=True)]
+
 
 MIGRATIONS: list[list[Statement]] = [
     # 1: keys, rate windows, usage
@@ -136,6 +143,12 @@ MIGRATIONS: list[list[Statement]] = [
     ],
     # 3: a key may bill its router calls to an HF organization (`X-HF-Bill-To`)
     ["ALTER TABLE keys ADD COLUMN bill_to TEXT"],
+    # 4: usage summed per hour and key, model or provider, with a latency histogram, for the
+    # console's long windows (rollup.py); filled here from the rows so far
+    [
+        rollup.create_table("{real}", "{bigint}"),
+        *_per_dialect(rollup.backfill("sqlite"), rollup.backfill("postgres")),
+    ],
 ]
 
 SCHEMA_VERSION_TABLE = (

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from hfgate.errors import ConfigError
 
-from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports
+from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports, rollup
 from . import _common as c
 from .migrations import steps, too_new, version_table
 from .reports import Series, SeriesGroup, TailRow
@@ -45,9 +45,8 @@ _INSERT_USAGE = (
     f"INSERT INTO usage ({', '.join(c.USAGE_COLUMNS)}) "
     f"VALUES ({', '.join(['%s'] * len(c.USAGE_COLUMNS))})"
 )
-_RECORD_AND_SPEND = (
-    f"WITH u AS ({_INSERT_USAGE}) UPDATE keys SET spent_usd = spent_usd + %s WHERE id = %s"
-)
+_SPEND = "UPDATE keys SET spent_usd = spent_usd + %s WHERE id = %s"
+"""With the usage row and its hour (`rollup.upsert`), one statement: one round trip."""
 _SELECT_KEY = f"SELECT {', '.join(c.KEY_COLUMNS)} FROM keys"
 
 
@@ -184,12 +183,15 @@ class PostgresStore:
 
     async def record(self, row: UsageRow) -> None:
         params = c.usage_params(row)
+        hourly, hourly_params = rollup.upsert(row, "%s")
 
         async def insert(conn: AsyncConnection[Any]) -> None:
             if row.key_id is not None and row.cost_usd:
-                await conn.execute(_RECORD_AND_SPEND, (*params, row.cost_usd, row.key_id))
+                sql = f"WITH u AS ({_INSERT_USAGE}), h AS ({hourly}) {_SPEND}"
+                await conn.execute(sql, (*params, *hourly_params, row.cost_usd, row.key_id))
             else:
-                await conn.execute(_INSERT_USAGE, params)
+                sql = f"WITH u AS ({_INSERT_USAGE}) {hourly}"
+                await conn.execute(sql, (*params, *hourly_params))
 
         await self._run(insert)
 
@@ -204,9 +206,13 @@ class PostgresStore:
 
     async def series(self, by: SeriesGroup, since: float, bucket_seconds: int) -> Series:
         reports.check_series_args(since, bucket_seconds)
+        if rollup.covers(since, bucket_seconds):
+            sql = rollup.series_query(by, "%s")
+            rows = await self._read(sql, rollup.series_params(by, since, bucket_seconds))
+            return reports.fold(rollup.cells(rows), since, bucket_seconds, by)
         sql = reports.series_query(by, "postgres", "%s")
         rows = await self._read(sql, (bucket_seconds, since))
-        return reports.fold(rows, since, bucket_seconds, by)
+        return reports.fold(reports.raw_cells(rows), since, bucket_seconds, by)
 
     async def tail(self, limit: int, after_id: int = 0) -> list[TailRow]:
         return reports.tail_rows(await self._read(reports.tail_query("%s"), (after_id, limit)))

@@ -158,17 +158,23 @@ def check_series_args(since: float, bucket_seconds: int) -> None:
         raise ConfigError("`since` must be a finite unix time")
 
 
+def raw_cells(rows: Iterable[Sequence[Any]]) -> Iterable[tuple[int, str, Cell]]:
+    """(bucket, group, cell) of each row of `series_query`: one latency bin each."""
+    for bucket, grp, bin_, n, errors, inp, out, cached, cost in rows:
+        part = Cell(int(n), int(errors), int(inp), int(out), int(cached), float(cost))
+        part.latency_bins[int(bin_)] = int(n)
+        yield int(bucket), str(grp), part
+
+
 def fold(
-    rows: Iterable[Sequence[Any]], since: float, bucket_seconds: int, by: SeriesGroup
+    parts: Iterable[tuple[int, str, Cell]], since: float, bucket_seconds: int, by: SeriesGroup
 ) -> Series:
     cells: dict[tuple[float, str], Cell] = {}
     groups: dict[str, Cell] = {}
     total = Cell()
-    for bucket, grp, bin_, n, errors, inp, out, cached, cost in rows:
-        part = Cell(int(n), int(errors), int(inp), int(out), int(cached), float(cost))
-        part.latency_bins[int(bin_)] = int(n)
-        cells.setdefault((float(int(bucket) * bucket_seconds), str(grp)), Cell()).add(part)
-        groups.setdefault(str(grp), Cell()).add(part)
+    for bucket, grp, part in parts:
+        cells.setdefault((float(bucket * bucket_seconds), grp), Cell()).add(part)
+        groups.setdefault(grp, Cell()).add(part)
         total.add(part)
     ranked = dict(sorted(groups.items(), key=lambda kv: (-kv[1].requests, kv[0])))
     return Series(since, bucket_seconds, by, cells, ranked, total)

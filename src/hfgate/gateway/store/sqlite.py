@@ -30,7 +30,7 @@ from typing import Any
 
 from hfgate.errors import ConfigError
 
-from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports
+from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports, rollup
 from . import _common as c
 from .migrations import steps, too_new, version_table
 from .reports import Series, SeriesGroup, TailRow
@@ -180,8 +180,10 @@ class SqliteStore:
 
     async def record(self, row: UsageRow) -> None:
         params = c.usage_params(row)
+        hourly, hourly_params = rollup.upsert(row, "?")
         with self._lock, _transaction(self._db):
             self._db.execute(_INSERT_USAGE, params)
+            self._db.execute(hourly, hourly_params)
             if row.key_id is not None and row.cost_usd:
                 self._db.execute(
                     "UPDATE keys SET spent_usd = spent_usd + ? WHERE id = ?",
@@ -195,9 +197,13 @@ class SqliteStore:
 
     async def series(self, by: SeriesGroup, since: float, bucket_seconds: int) -> Series:
         reports.check_series_args(since, bucket_seconds)
+        if rollup.covers(since, bucket_seconds):
+            sql = rollup.series_query(by, "?")
+            rows = await self._read(sql, rollup.series_params(by, since, bucket_seconds))
+            return reports.fold(rollup.cells(rows), since, bucket_seconds, by)
         sql = reports.series_query(by, "sqlite", "?")
         rows = await self._read(sql, (bucket_seconds, since))
-        return reports.fold(rows, since, bucket_seconds, by)
+        return reports.fold(reports.raw_cells(rows), since, bucket_seconds, by)
 
     async def tail(self, limit: int, after_id: int = 0) -> list[TailRow]:
         return reports.tail_rows(await self._read(reports.tail_query("?"), (after_id, limit)))
