@@ -5,6 +5,7 @@ for bad form values, and every client-chosen string escaped."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -161,3 +162,19 @@ def _request_with(cookie: str):  # type: ignore[no-untyped-def]
     from starlette.requests import Request
 
     return Request({"type": "http", "headers": [(b"cookie", f"hfgate_console={cookie}".encode())]})
+
+
+def test_without_a_master_key_the_console_stays_shut(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+
+    from hfgate.gateway.app import create_app
+    from hfgate.gateway.config import GatewayConfig
+
+    config = GatewayConfig(database_url=str(tmp_path / "g.sqlite3"), refresh_catalog=False)
+    with TestClient(create_app(config), base_url="http://gw") as client:
+        page = client.get("/console/login")
+        assert page.status_code == 403 and "HFGATE_MASTER_KEY" in page.text
+        tried = client.post("/console/login", data={"master_key": ""},
+                            headers={"origin": "http://gw"})  # fmt: skip
+        assert tried.status_code == 403 and "set-cookie" not in tried.headers
+        assert client.get("/console/usage", follow_redirects=False).status_code == 303

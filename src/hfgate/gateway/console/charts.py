@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from html import escape
 
-WIDTH, HEIGHT = 640, 180
+WIDTH, HEIGHT = 540, 180
 LEFT, RIGHT, TOP, BOTTOM = 64, 8, 20, 24
 COLOURS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#64748b")
 

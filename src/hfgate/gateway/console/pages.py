@@ -15,7 +15,7 @@ _CSS = """
 body{font:14px system-ui,sans-serif;margin:0;color:#111827;background:#f9fafb}
 header{background:#111827;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center}
 header a{color:#e5e7eb;text-decoration:none}header a.here{color:#fff;font-weight:bold}
-header form{margin-left:auto}main{padding:16px;max-width:1100px}
+header form{margin-left:auto}main{padding:16px;max-width:1160px}
 table{border-collapse:collapse;background:#fff;margin:8px 0}
 td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f3f4f6}.num{text-align:right;font-variant-numeric:tabular-nums}
