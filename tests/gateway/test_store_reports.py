@@ -185,3 +185,10 @@ def execute(url: str, *statements: str) -> None:
     with closing(sqlite3.connect(url)) as db, db:
         for sql in statements:
             db.execute(sql)
+
+
+def test_the_x_axis_reaches_until_even_when_quiet() -> None:
+    quiet = Series(DAY1, HOUR, "model", {(DAY1 + HOUR, "m"): Cell(requests=1)}, {}, Cell())
+    assert quiet.buckets == [DAY1, DAY1 + HOUR]
+    assert quiet.buckets_until(DAY1 + 3 * HOUR + 5) == [DAY1 + i * HOUR for i in range(4)]
+    assert quiet.buckets_until(DAY1) == quiet.buckets

@@ -36,7 +36,7 @@ def usage_page(series: Series, window: str, nonce: str, csrf: str) -> str:
         f'<a href="?range={window}&amp;by={g}"{" class=here" if g == series.by else ""}>{g}</a>'
         for g in GROUPS
     )
-    buckets = series.buckets
+    buckets = series.buckets_until(time.time())
     fmt = "%H:%M" if series.bucket_seconds < 86400 else "%m-%d"
     xs = [time.strftime(fmt, time.gmtime(b)) for b in buckets]
     top = list(series.groups)[:TOP]

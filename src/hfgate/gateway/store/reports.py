@@ -5,7 +5,9 @@ Latency quantiles: neither SQLite nor a portable SQL has a percentile function, 
 every latency of a million rows would not stay fast. So the query counts rows per latency bin
 (geometric, 2^(1/4) wide: 1 ms to ~7 min in 77 bins, found by a nested CASE of 7 comparisons)
 and p50/p95 are read off the merged histogram: a bin's geometric middle, within ±9% of the
-true value. One scan of the window answers requests, tokens, cost and latency together.
+true value. One scan of the window answers requests, tokens, cost and latency together; a
+window of whole hours reads the hourly sums instead (rollup.py), the same answers from far
+fewer rows.
 """
 
 from __future__ import annotations
@@ -80,11 +82,17 @@ class Series:
 
     @property
     def buckets(self) -> list[float]:
-        """Every bucket start of the window, empty ones too (a chart's x axis)."""
-        first = math.floor(self.since / self.bucket_seconds)
-        last = max((b for b, _ in self.cells), default=first * self.bucket_seconds)
-        count = int((last - first * self.bucket_seconds) // self.bucket_seconds) + 1
-        return [(first + i) * self.bucket_seconds for i in range(count)]
+        """Every bucket start from `since` to the last with usage, empty ones too."""
+        return self.buckets_until(self.since)
+
+    def buckets_until(self, until: float) -> list[float]:
+        """Every bucket start from `since` to `until` (or the last with usage, if later):
+        a chart's x axis, up to now even when the last hours were quiet."""
+        size = self.bucket_seconds
+        first = math.floor(self.since / size)
+        last = max((b for b, _ in self.cells), default=first * size)
+        last = max(last, math.floor(until / size) * size)
+        return [(first + i) * size for i in range(int((last - first * size) // size) + 1)]
 
 
 @dataclass(frozen=True, slots=True)
