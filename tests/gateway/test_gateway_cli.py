@@ -96,6 +96,7 @@ def test_serve_help_names_both_sdks() -> None:
     text = run("serve", "--help").stdout
     assert 'OpenAI(base_url="http://HOST:PORT/v1"' in text
     assert "--database-url" in text and "HFGATE_MASTER_KEY" in text
+    assert "http://HOST:PORT/console" in text
 
 
 def test_readme_gateway_example_runs(

@@ -38,6 +38,7 @@ def serve(host: str, port: int, database_url: str | None, workers: int, access_l
     \b
     OpenAI SDK:     OpenAI(base_url="http://HOST:PORT/v1", api_key=KEY)
     Anthropic SDK:  Anthropic(base_url="http://HOST:PORT", api_key=KEY)
+    Console:        http://HOST:PORT/console (sign in with HFGATE_MASTER_KEY)
     """
     require_serve_extra("hfgate serve")
     import uvicorn
