@@ -13,6 +13,28 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 _TOKEN_KINDS = ("input", "output", "cached", "reasoning")
 
 
+_SERIES_LIMIT = 10_000
+
+
+class _ByStatus:
+    """`hfgate_requests` of one (api, model, provider, key), a child per status."""
+
+    def __init__(self, counter: Counter, labels: tuple[str, ...]) -> None:
+        self._counter = counter
+        self._labels = labels
+        self._children: dict[str, Counter] = {}
+
+    def labels(self, status: str) -> Counter:
+        child = self._children.get(status)
+        if child is None:
+            child = self._children[status] = self._counter.labels(*self._labels, status)
+        return child
+
+
+_Series = tuple[_ByStatus, Histogram, tuple[Counter, ...], Counter]
+"""requests by status, the latency histogram, the token counters by kind, the cost."""
+
+
 class Metrics:
     """Counters for requests, errors, tokens and cost, and a latency histogram, labelled by
     model, provider and key name (never the key itself)."""
@@ -44,21 +66,41 @@ class Metrics:
             "hfgate_token_counts", "Token counts answered (free: not in hfgate_requests), by "
             "where the count came from.", ("source", "key"), registry=self.registry,
         )  # fmt: skip
+        self._series: dict[tuple[str, str, str, str], _Series] = {}
 
     def observe(self, row: UsageRow, key_name: str, model: str) -> None:
         """`model` is a label the caller vouches for: never a raw client string."""
         provider = row.provider or ""
         labels = (row.api, model, provider, key_name)
-        self.requests.labels(*labels, str(row.status)).inc()
+        series = self._series.get(labels)
+        if series is None:
+            series = self._series_for(labels)
+        requests, latency, tokens, cost = series
+        requests.labels(str(row.status)).inc()
         if row.error:
             self.errors.labels(*labels, row.error).inc()
-        self.latency.labels(row.api, model, provider).observe(row.latency_ms / 1000)
+        latency.observe(row.latency_ms / 1000)
         counts = (row.input_tokens, row.output_tokens, row.cached_tokens, row.reasoning_tokens)
-        for kind, count in zip(_TOKEN_KINDS, counts, strict=True):
+        for counter, count in zip(tokens, counts, strict=True):
             if count:
-                self.tokens.labels(model, provider, key_name, kind).inc(count)
+                counter.inc(count)
         if row.cost_usd:
-            self.cost.labels(model, provider, key_name).inc(row.cost_usd)
+            cost.inc(row.cost_usd)
+
+    def _series_for(self, labels: tuple[str, str, str, str]) -> _Series:
+        """The children of one (api, model, provider, key), looked up once: `labels()` on
+        every request was most of this class's cost."""
+        api, model, provider, key_name = labels
+        series: _Series = (
+            _ByStatus(self.requests, labels),
+            self.latency.labels(api, model, provider),
+            tuple(self.tokens.labels(model, provider, key_name, k) for k in _TOKEN_KINDS),
+            self.cost.labels(model, provider, key_name),
+        )
+        if len(self._series) >= _SERIES_LIMIT:
+            self._series.clear()
+        self._series[labels] = series
+        return series
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -11,6 +11,7 @@ Malformed ids are refused here, before any request, with a message that says wha
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,7 +50,18 @@ def is_hf_model_id(model: str) -> bool:
 
 
 def parse_hf_model_id(model: str) -> HfModelId:
-    """Validate and normalise a Hugging Face model id for the router."""
+    """Validate and normalise a Hugging Face model id for the router. Parsed once per id (a
+    gateway request looks at its model several times); very long strings, which are not
+    ids, are not kept."""
+    if len(model) <= _MEMO_CHARS:
+        return _parse_memo(model)
+    return _parse(model)
+
+
+_MEMO_CHARS = 256
+
+
+def _parse(model: str) -> HfModelId:
     text = model.strip()
     if not text:
         raise InvalidModelError("The model id is empty; pass one like 'Qwen/Qwen3-32B'.")
@@ -59,6 +71,9 @@ def parse_hf_model_id(model: str) -> HfModelId:
         return _from_litellm(text)
     repo, sep, suffix = text.partition(":")
     return _checked(model, repo, suffix if sep else None)
+
+
+_parse_memo = functools.lru_cache(maxsize=4096)(_parse)
 
 
 def _from_litellm(text: str) -> HfModelId:

@@ -19,7 +19,7 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +72,20 @@ class CatalogModel:
 @dataclass(frozen=True, slots=True)
 class Catalog:
     models: tuple[CatalogModel, ...] = ()
+    _by_id: dict[str, CatalogModel] = field(init=False, repr=False, compare=False)
+    """Lower-cased id -> its first model: the gateway looks up every request's model, and the
+    router lists thousands."""
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, CatalogModel] = {}
+        for model in self.models:
+            by_id.setdefault(model.id.lower(), model)
+        object.__setattr__(self, "_by_id", by_id)
 
     def get(self, model_id: str) -> CatalogModel | None:
         """The model for an id as users write it (`:provider`/`:policy` suffixes and the
         LiteLLM `huggingface/` spelling accepted); Hub ids match case-insensitively."""
-        repo = repo_of(model_id).lower()
-        for model in self.models:
-            if model.id.lower() == repo:
-                return model
-        return None
+        return self._by_id.get(repo_of(model_id).lower())
 
     def offer(self, model_id: str, provider: str) -> ProviderOffer | None:
         model = self.get(model_id)
