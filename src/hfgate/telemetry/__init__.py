@@ -2,10 +2,9 @@
 
 Tracing is on when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is
 set, neither `OTEL_SDK_DISABLED=true` nor `OTEL_TRACES_EXPORTER=none` is, and the `otel` extra
-is installed. That is decided
-once, on first use. When it is off, nothing of `opentelemetry` is imported and each hook below
-costs one check of a cached boolean before returning a span that does nothing; the callers
-(client, gateway) never test for tracing themselves.
+is installed. That is decided once, on first use. When it is off, nothing of `opentelemetry`
+is imported and each hook below costs one check of a cached boolean before returning a span
+that does nothing; the callers (client, gateway) never test for tracing themselves.
 
 Spans follow the OpenTelemetry GenAI conventions (`attributes`) and carry no prompt, answer
 or key: only names, counts, finish reasons and error classes.
@@ -25,7 +24,17 @@ if TYPE_CHECKING:
     from hfgate.routing.resolve import Route
     from hfgate.telemetry.attributes import RowLike
 
-__all__ = ["CallSpan", "RequestSpan", "chat_call", "enabled", "flush", "reconfigure", "serve_as"]
+__all__ = [
+    "OFF",
+    "CallSpan",
+    "RequestSpan",
+    "chat_call",
+    "enabled",
+    "flush",
+    "reconfigure",
+    "request_span",
+    "serve_as",
+]
 
 MISSING_EXTRA = (
     "hfgate: OTEL_EXPORTER_OTLP_ENDPOINT is set but OpenTelemetry is not installed, so no "
