@@ -4,6 +4,7 @@ PostgreSQL, checked against sums worked out by hand."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 from test_store import DAY1, key, query, usage
@@ -192,3 +193,26 @@ def test_the_x_axis_reaches_until_even_when_quiet() -> None:
     assert quiet.buckets == [DAY1, DAY1 + HOUR]
     assert quiet.buckets_until(DAY1 + 3 * HOUR + 5) == [DAY1 + i * HOUR for i in range(4)]
     assert quiet.buckets_until(DAY1) == quiet.buckets
+
+
+async def test_sqlite_and_postgres_give_the_same_answers(postgres_db: str, tmp_path: Path) -> None:
+    from hfgate.gateway.store import open_store
+
+    answers = []
+    for url in (str(tmp_path / "gateway.sqlite3"), postgres_db):
+        store = await open_store(url)
+        try:
+            await store.create_key(key("alice"))
+            await store.create_key(key("bob"))
+            for row in random_rows(500, seed=11):
+                await store.record(row)
+            series = [
+                as_numbers(await store.series(by, since, bucket))  # type: ignore[arg-type]
+                for by in ("key", "model", "provider")
+                for since, bucket in ((DAY1, HOUR), (DAY1 + 0.5, 60), (DAY1, 86400))
+            ]
+            tail = [(t.key, t.model, t.status, t.cost_usd, t.error) for t in await store.tail(50)]
+            answers.append((series, tail))
+        finally:
+            await store.close()
+    assert answers[0] == answers[1]
