@@ -10,8 +10,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,6 +18,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from hfgate.client.backends import PromptUsage
 from hfgate.formats import MESSAGES
 from hfgate.formats.base import Format, Inbound, ReplyInfo, StreamRenderer
 from hfgate.formats.error_bodies import anthropic_error, openai_error
@@ -29,7 +29,7 @@ from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
-from hfgate.gateway.upstream import Candidate, Upstreams, aclose
+from hfgate.gateway.upstream import Candidate, OpenStream, Upstreams, aclose
 from hfgate.http.auth import redact
 from hfgate.inputs.request import ChatRequest
 from hfgate.routing.cost import price_result
@@ -236,31 +236,36 @@ class Exchanges:
             info = replace(info, prompt_usage=counted or estimate)
         renderer = dialect.stream_renderer(info)
         cut = _CutShort(inbound.request, opened.meta or ResponseMeta(candidate.route.model))
-        frames = self._frames(ticket, candidate, renderer, opened.events, cut)
+        frames = self._frames(ticket, renderer, opened, cut)
         return ClosingStream(frames, headers=headers, media_type="text/event-stream")
 
     async def _frames(
-        self,
-        ticket: Ticket,
-        candidate: Candidate,
-        renderer: StreamRenderer,
-        events: AsyncGenerator[StreamEvent, None],
-        cut: _CutShort,
+        self, ticket: Ticket, renderer: StreamRenderer, opened: OpenStream, cut: _CutShort
     ) -> AsyncIterator[str]:
         recorded = False
         step: StepResult | None = None
+        candidate = opened.candidate
         secrets = candidate.secrets
+
+        def relay(event: StreamEvent) -> str:
+            nonlocal step
+            if isinstance(event, StepFinish):
+                step = event.step
+            else:
+                cut.count(event)
+            frames = renderer.event(event)
+            return _sent(frames, secrets) if frames else ""
+
         try:
             yield "".join(renderer.start())
-            async with aclosing(events):
-                async for event in events:
-                    if isinstance(event, StepFinish):
-                        step = event.step
-                    else:
-                        cut.count(event)
-                    frames = renderer.event(event)
-                    if frames:
-                        yield _sent(frames, secrets)
+            try:
+                if opened.first is not None and (sent := relay(opened.first)):
+                    yield sent
+                async for item in opened.rest:
+                    if not isinstance(item, ResponseMeta | PromptUsage) and (sent := relay(item)):
+                        yield sent
+            finally:
+                await aclose(opened.rest)
             row = ticket.row(200, candidate=candidate, step=step)
             with anyio.CancelScope(shield=True):  # a hang-up now must not lose the row
                 await self._record(row, ticket)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 
 from hfgate.client.async_backends import async_backend_for
@@ -62,11 +62,14 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class OpenStream:
-    """A stream whose first event arrived: who answers, and all its events, that first one
-    included (the caller must `aclose()` them)."""
+    """A stream whose first event arrived: who answers, that first event (None when the
+    stream ended before one), and the rest, which may still hold `ResponseMeta` and
+    `PromptUsage` items to skip (the caller must `aclose()` it). Not one generator over both:
+    that would be one more async frame per streamed event."""
 
     candidate: Candidate
-    events: AsyncGenerator[StreamEvent, None]
+    first: StreamEvent | None
+    rest: AsyncIterator[BackendItem]
     meta: ResponseMeta | None
     prompt_usage: Usage | None = None
     """The prompt's counts, when the upstream said them before its first event."""
@@ -249,7 +252,8 @@ class Upstreams:
                 await aclose(events)
                 skip_twin = self._after_failure(candidate, error, last=last)
                 continue
-            return OpenStream(candidate, _starting_with(first, events), meta, counted)
+            assert not isinstance(first, ResponseMeta | PromptUsage)
+            return OpenStream(candidate, first, events, meta, counted)
         raise AssertionError("no candidates")
 
     def _after_failure(self, candidate: Candidate, error: HfgateError, *, last: bool) -> bool:
@@ -282,19 +286,6 @@ def _is_last(candidates: list[Candidate], index: int) -> bool:
     the retries (a fallback waiting hands over at once instead)."""
     after = len(candidates) - index - 1
     return after <= (1 if candidates[index].native else 0)
-
-
-async def _starting_with(
-    first: BackendItem | None, rest: AsyncIterator[BackendItem]
-) -> AsyncGenerator[StreamEvent, None]:
-    try:
-        if first is not None and not isinstance(first, ResponseMeta | PromptUsage):
-            yield first
-        async for event in rest:
-            if not isinstance(event, ResponseMeta | PromptUsage):
-                yield event
-    finally:
-        await aclose(rest)
 
 
 async def aclose(iterator: object) -> None:
