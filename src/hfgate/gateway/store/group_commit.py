@@ -46,7 +46,8 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             if self._pending:  # another loop is using this store: no batching across loops
-                return self._alone(work)
+                with self._lock:
+                    return self._alone(work)
             self._loop = loop
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((work, future))
@@ -55,16 +56,17 @@ class GroupCommit:
         return await future
 
     def _alone(self, work: Callable[[], T]) -> T:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                value = work()
-            except BaseException:
+        """One write in a transaction of its own (the caller holds the lock)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            value = work()
+        except BaseException:
+            if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-            self.commits += 1
-            return value
+            raise
+        self._db.execute("COMMIT")
+        self.commits += 1
+        return value
 
     def _flush(self) -> None:
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
@@ -72,16 +74,25 @@ class GroupCommit:
             self._loop.call_soon(self._flush)
         outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
         with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                for work, future in batch:
-                    outcomes.append((future, *self._one(work)))
-                self._db.execute("COMMIT")
-                self.commits += 1
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                outcomes = [(future, exc, None) for _, future in batch]
+            if len(batch) == 1:  # alone: no savepoint needed, its failure is the batch's
+                work, future = batch[0]
+                try:
+                    outcomes.append((future, None, self._alone(work)))
+                except Exception as exc:  # noqa: BLE001 - handed to its caller
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    outcomes.append((future, exc, None))
+            else:
+                try:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    for work, future in batch:
+                        outcomes.append((future, *self._one(work)))
+                    self._db.execute("COMMIT")
+                    self.commits += 1
+                except sqlite3.Error as exc:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    outcomes = [(future, exc, None) for _, future in batch]
         for future, error, value in outcomes:
             if future.done():  # its caller was cancelled; the write happened all the same
                 continue
