@@ -1,16 +1,19 @@
-"""Per-request client overhead: hfgate vs raw httpx vs the openai SDK, in one run.
+"""Client overhead: hfgate vs raw httpx vs the official SDKs, in one run.
 
-The router emulator runs in its own process (so it does not share the GIL with the clients),
-on loopback. Each client makes the same sequential requests; we report the median latency per
-request and its ratio to raw httpx, and write the table to docs/benchmarks.md.
+Each emulator runs in its own process (so it does not share the GIL with the clients), on
+loopback. Sequential non-streaming chat completions, then the same 200-delta stream on each
+wire (chat completions, OpenAI Responses, Anthropic Messages), the clients taking turns
+request by request; medians per request and their ratio to raw httpx. `--concurrent N` adds N
+concurrent streams per async client, each client in a fresh process: wall time, CPU seconds,
+peak RSS, errors. The tables go to docs/benchmarks.md.
 
-    python bench/client_overhead.py [--requests 2000] [--streams 500] [--chunks 200]
+    python bench/client_overhead.py [--requests 2000] [--streams 300] [--chunks 200]
+                                    [--concurrent 1000]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -18,35 +21,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import _concurrent
 from _report import DEFAULT_OUT, write_section
+from _stream_wires import EMULATORS, WIRE_NAMES, start_emulator, stop_emulator, stream_clients
 
 MODEL = "Qwen/Qwen3-32B"
-
-SERVER = """
-import sys, time
-from hfgate.testing import Reply, RouterEmulator
-chunks = int(sys.argv[1])
-router = RouterEmulator(port=0)
-router.default_reply = Reply.text("abcd" * chunks, chunk_size=4,
-    usage={"prompt_tokens": 10, "completion_tokens": chunks, "total_tokens": 10 + chunks})
-router.start()
-print(router.base_url, flush=True)
-sys.stdin.read()
-"""
-
-
-def start_emulator(chunks: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(chunks)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
 
 
 def timed(fn: Callable[[], Any], n: int, warmup: int) -> list[float]:
@@ -74,23 +57,22 @@ def interleaved(fns: dict[str, Callable[[], Any]], n: int) -> dict[str, list[flo
     return samples
 
 
-Pair = tuple[Callable[[], Any] | None, Callable[[], Any]]
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "Hello"}]}
-STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}}
 HEADERS = {"authorization": "Bearer hf_bench"}
 
 
-def _contents(chunk: dict[str, Any]) -> list[str]:
-    return [c["delta"].get("content") or "" for c in chunk.get("choices") or ()]
-
-
-def raw_clients(base_url: str) -> dict[str, Pair]:
-    """The floor: httpx with hand-rolled line splitting, then with httpx-sse."""
+def json_clients(base_url: str) -> dict[str, Callable[[], str]]:
+    """One non-streaming chat completion each: raw httpx, hfgate, the openai SDK."""
     import httpx
-    from httpx_sse import connect_sse
+    import openai
+
+    import hfgate
 
     raw = httpx.Client()
     url = f"{base_url}/chat/completions"
+    hf = hfgate.Client(api_key="hf_bench", base_url=base_url, hf_router=True)
+    oa = openai.OpenAI(api_key="hf_bench", base_url=base_url, max_retries=0)
+    messages: Any = BODY["messages"]
 
     def raw_json() -> str:
         r = raw.post(url, json=BODY, headers=HEADERS)
@@ -98,69 +80,14 @@ def raw_clients(base_url: str) -> dict[str, Pair]:
         text: str = r.json()["choices"][0]["message"]["content"]
         return text
 
-    def raw_stream() -> str:
-        parts = []
-        with raw.stream("POST", url, json=STREAM_BODY, headers=HEADERS) as r:
-            for line in r.iter_lines():
-                data = line[5:].strip() if line.startswith("data:") else ""
-                if data == "[DONE]":
-                    break
-                parts += _contents(json.loads(data)) if data else []
-        return "".join(parts)
-
-    def sse_stream() -> str:
-        """Spec-compliant SSE decoding with httpx-sse, which hfgate builds on."""
-        parts = []
-        with connect_sse(raw, "POST", url, json=STREAM_BODY, headers=HEADERS) as source:
-            for sse in source.iter_sse():
-                if sse.data == "[DONE]":
-                    break
-                parts += _contents(json.loads(sse.data))
-        return "".join(parts)
-
-    return {"raw httpx": (raw_json, raw_stream), "httpx + httpx-sse": (None, sse_stream)}
-
-
-def hfgate_client(base_url: str) -> Pair:
-    import hfgate
-
-    hf = hfgate.Client(api_key="hf_bench", base_url=base_url, hf_router=True)
-
-    def hf_json() -> str:
-        return hf.generate_text(model=MODEL, prompt="Hello").text
-
-    def hf_stream() -> str:
-        return hf.stream_text(model=MODEL, prompt="Hello").result.text
-
-    return hf_json, hf_stream
-
-
-def openai_client(base_url: str) -> Pair:
-    import openai
-
-    oa = openai.OpenAI(api_key="hf_bench", base_url=base_url, max_retries=0)
-    messages: Any = BODY["messages"]
-
     def oa_json() -> str:
         r = oa.chat.completions.create(model=MODEL, messages=messages)
         return r.choices[0].message.content or ""
 
-    def oa_stream() -> str:
-        parts = []
-        for chunk in oa.chat.completions.create(
-            model=MODEL, messages=messages, stream=True, stream_options={"include_usage": True}
-        ):
-            parts += [choice.delta.content or "" for choice in chunk.choices]
-        return "".join(parts)
-
-    return oa_json, oa_stream
-
-
-def clients(base_url: str) -> dict[str, Pair]:
     return {
-        **raw_clients(base_url),
-        "hfgate": hfgate_client(base_url),
-        "openai SDK": openai_client(base_url),
+        "raw httpx": raw_json,
+        "hfgate": lambda: hf.generate_text(model=MODEL, prompt="Hello").text,
+        "openai SDK": oa_json,
     }
 
 
@@ -190,60 +117,128 @@ def importtime_cumulative(statement: str) -> float:
     raise RuntimeError(f"{module} not found in -X importtime output")
 
 
+def per_call(args: Any) -> list[str]:
+    """Non-streaming chat completions against the router emulator."""
+    proc, base_url = start_emulator("RouterEmulator", args.chunks)
+    try:
+        fns = json_clients(base_url)
+        for name, fn in fns.items():  # every client answers the same
+            assert fn() == "abcd" * args.chunks, name
+        samples = interleaved(fns, args.requests)
+    finally:
+        stop_emulator(proc)
+    medians = {name: statistics.median(s) * 1000 for name, s in samples.items()}
+    base = medians["raw httpx"]
+    return [
+        "| client | non-streaming (ms) | ratio to httpx |",
+        "|---|---:|---:|",
+        *(f"| {name} | {ms:.3f} | {ms / base:.2f}x |" for name, ms in medians.items()),
+    ]
+
+
+def streams(args: Any) -> list[str]:
+    """The same stream on each wire, read by raw httpx + httpx-sse, hfgate and the SDK."""
+    rows: dict[str, list[str]] = {}
+    for wire, kind in EMULATORS.items():
+        proc, base_url = start_emulator(kind, args.chunks)
+        try:
+            fns = stream_clients(wire, base_url)
+            for name, fn in fns.items():
+                assert fn() == "abcd" * args.chunks, (wire, name)
+            samples = interleaved(fns, args.streams)
+        finally:
+            stop_emulator(proc)
+        medians = {name: statistics.median(s) * 1000 for name, s in samples.items()}
+        base = medians["httpx + httpx-sse"]
+        for name, ms in medians.items():
+            role = "official SDK" if name.endswith("SDK") else name
+            rows.setdefault(role, []).append(
+                f"{ms:.3f} ({name.split()[0]}) | {ms / base:.2f}x"
+                if role == "official SDK"
+                else f"{ms:.3f} | {ms / base:.2f}x"
+            )
+    names = [WIRE_NAMES[w] for w in EMULATORS]
+    return [
+        "| client | " + " | ".join(f"{n} (ms) | ratio" for n in names) + " |",
+        "|---|" + "---:|---:|" * len(names),
+        *(f"| {role} | " + " | ".join(cells) + " |" for role, cells in rows.items()),
+    ]
+
+
+def concurrent(args: Any) -> list[str]:
+    """N concurrent chat streams per async client, each client in a fresh process."""
+    proc, base_url = start_emulator("RouterEmulator", args.chunks)
+    try:
+        results = {
+            c: _concurrent.run(c, base_url, args.concurrent, args.chunks)
+            for c in _concurrent.CLIENTS
+        }
+    finally:
+        stop_emulator(proc)
+    lines = [
+        "| client | wall (s) | CPU (s) | peak RSS (MB) | errors |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_mb']:.0f} | {r['errors']} |"
+        )
+        if r["first_error"]:
+            print(f"{name}: first error: {r['first_error']}", file=sys.stderr)
+    return lines
+
+
+def versions() -> str:
+    names = ("hfgate", "httpx", "httpx-sse", "openai", "anthropic")
+    return ", ".join(f"{name} {version(name)}" for name in names)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--streams", type=int, default=500)
+    parser.add_argument("--streams", type=int, default=300)
     parser.add_argument("--chunks", type=int, default=200)
+    parser.add_argument("--concurrent", type=int, default=0, help="N concurrent streams")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args()
 
-    proc, base_url = start_emulator(args.chunks)
-    try:
-        funcs = clients(base_url)
-        for name, (json_fn, stream_fn) in funcs.items():  # every client answers the same
-            assert json_fn is None or json_fn() == "abcd" * args.chunks, name
-            assert stream_fn() == "abcd" * args.chunks, name
-        json_fns = {n: fns[0] for n, fns in funcs.items() if fns[0] is not None}
-        json_samples = interleaved(json_fns, args.requests)
-        stream_samples = interleaved({n: fns[1] for n, fns in funcs.items()}, args.streams)
-    finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=10)
-
-    medians = {
-        name: (
-            statistics.median(json_samples[name]) * 1000 if name in json_samples else None,
-            statistics.median(stream_samples[name]) * 1000,
-        )
-        for name in funcs
-    }
-    base_j, base_s = medians["raw httpx"]
-    assert base_j is not None
+    call_rows = per_call(args)
+    stream_rows = streams(args)
     imp_wall = import_time()
     imp_cum = importtime_cumulative("import hfgate")
     imp_first = importtime_cumulative("import hfgate.client.clients")
-
     lines = [
         "# Benchmarks",
         "",
         f"Client overhead, measured by `bench/client_overhead.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{time.strftime('%Y-%m-%d')}. The router emulator runs in its own process on loopback; "
-        f"{args.requests} sequential non-streaming requests and {args.streams} streams of "
-        f"{args.chunks} chunks each per client, the clients taking turns request by request. "
-        "Medians per request.",
+        f"{os.cpu_count()} cores (shared), Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d')}; {versions()}. Each emulator runs in its own process "
+        f"on loopback; the clients take turns request by request, medians per request.",
         "",
-        "| client | non-streaming (ms) | ratio to httpx | streaming, "
-        f"{args.chunks} chunks (ms) | ratio to httpx |",
-        "|---|---:|---:|---:|---:|",
+        f"{args.requests} sequential non-streaming chat completions per client:",
+        "",
+        *call_rows,
+        "",
+        f"{args.streams} streams of {args.chunks} text deltas per client and wire (the "
+        "Responses and Messages streams carry their framing events too). The baseline is "
+        "httpx's streaming body decoded by httpx-sse, `json.loads` of each event and the text "
+        "deltas picked out by hand; hfgate also validates every event, types its errors and "
+        "assembles the result (usage, finish reason).",
+        "",
+        *stream_rows,
+        "",
     ]
-    for name, (j, s) in medians.items():
-        json_cells = "— | —" if j is None else f"{j:.3f} | {j / base_j:.2f}x"
-        lines.append(f"| {name} | {json_cells} | {s:.3f} | {s / base_s:.2f}x |")
+    if args.concurrent:
+        lines += [
+            f"{args.concurrent} concurrent streams of {args.chunks} chunks on one async client, "
+            "each client in a fresh process against the router emulator (one thread per "
+            "connection, its own process): wall time, CPU seconds of the client process "
+            "during the streams, its peak RSS.",
+            "",
+            *concurrent(args),
+            "",
+        ]
     lines += [
-        "",
         f'Import: `python -X importtime -c "import hfgate"` cumulative {imp_cum:.1f} ms '
         f"(wall time over a bare interpreter: {imp_wall:.1f} ms): names load on first use. "
         f"The first call loads `hfgate.client.clients` (with httpx): {imp_first:.1f} ms "

@@ -190,6 +190,7 @@ class EmulatorServer(ThreadingHTTPServer):
     costs each test's teardown up to a poll interval) and that can hang up on its clients."""
 
     daemon_threads = True
+    request_queue_size = 1024  # listen backlog (socketserver has 5): 1,000 clients at once
     timeout = 0.5  # bounds handle_request's own wait, should a ready connection vanish
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
