@@ -56,15 +56,16 @@ class GroupCommit:
         return await future
 
     def _alone(self, work: Callable[[], T]) -> T:
-        """One write in a transaction of its own (the caller holds the lock)."""
+        """One write in a transaction of its own (the caller holds the lock); whatever fails,
+        its work or its commit, is rolled back and raised."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             value = work()
+            self._db.execute("COMMIT")
         except BaseException:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
         self.commits += 1
         return value
 
@@ -79,8 +80,6 @@ class GroupCommit:
                 try:
                     outcomes.append((future, None, self._alone(work)))
                 except Exception as exc:  # noqa: BLE001 - handed to its caller
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
                     outcomes.append((future, exc, None))
             else:
                 try:
