@@ -78,18 +78,10 @@ class OpenStream:
 class Upstreams:
     """Resolves names and sends requests, sharing one connection pool across clients."""
 
-    def __init__(
-        self,
-        origin: Origin,
-        *,
-        retries: int = 2,
-        timeout: float | None = None,
-        routes_ttl: float = ROUTES_TTL,
-    ) -> None:
+    def __init__(self, origin: Origin, *, retries: int = 2, timeout: float | None = None) -> None:
         self.origin = origin
         self.retries = retries
         self.timeout = timeout
-        self.routes_ttl = routes_ttl
         self.transport = AsyncTransport(upstream_client())
         self._wire_refusals: dict[str, float] = {}
         """Hub id -> when the router last refused its Messages endpoint for it."""
@@ -111,17 +103,16 @@ class Upstreams:
         that does not resolve is skipped, since the first may still answer. A `budgeted` key
         only gets models with a known price. For an Anthropic client (`dialect` "messages")
         a Hub id goes first to the router's own Messages endpoint, with no translation, and
-        to its chat wire when the router refuses that one. Reused for `routes_ttl` seconds."""
+        to its chat wire when the router refuses that one. Reused for `ROUTES_TTL` seconds."""
         memo = (model, patterns, budgeted, bill_to, dialect)
         now = time.monotonic()
         hit = self._routes.get(memo)
         if hit is not None and now < hit[0]:
             return list(hit[1])
         found = self._resolve(model, patterns, budgeted=budgeted, bill_to=bill_to, dialect=dialect)
-        if self.routes_ttl > 0:
-            if len(self._routes) >= _ROUTES_LIMIT:
-                self._routes.clear()
-            self._routes[memo] = (now + self.routes_ttl, tuple(found))
+        if len(self._routes) >= _ROUTES_LIMIT:
+            self._routes.clear()
+        self._routes[memo] = (now + ROUTES_TTL, tuple(found))
         return found
 
     def _resolve(

@@ -208,11 +208,12 @@ def router_url() -> str:
     return env_router_url() or ROUTER_URL
 
 
+_CACHE_ENV = (CACHE_DIR_ENV, "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA")
+"""The variables the cache's location is made of, in `_cache_dir`'s order."""
+
+
 def cache_dir() -> Path:
-    env = os.environ
-    return _cache_dir(
-        env.get(CACHE_DIR_ENV), env.get("XDG_CACHE_HOME"), env.get("HOME"), env.get("LOCALAPPDATA")
-    )
+    return _cache_dir(*map(os.environ.get, _CACHE_ENV))
 
 
 @functools.lru_cache(maxsize=8)
@@ -310,9 +311,7 @@ _memo: dict[tuple[str | None, ...], tuple[float, float, Catalog]] = {}
 def cached_catalog(base_url: str | None = None) -> Catalog | None:
     """The cached catalog for this router, whatever its age, without touching the network;
     parsed once per change of the file, the file looked at no more than once a second."""
-    env = os.environ
-    where = (CACHE_DIR_ENV, "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA")
-    key = (base_url or router_url(), *map(env.get, where))
+    key = (base_url or router_url(), *map(os.environ.get, _CACHE_ENV))
     now = time.monotonic()
     hit = _memo.get(key)
     if hit is not None and now - hit[1] < RECHECK_SECONDS:
