@@ -183,3 +183,31 @@ def test_sync_streams_reuse_one_connection(router: Any) -> None:
             stream = client.stream_text(model="org/model", prompt=f"hello {n}")
             assert stream.result.text == f"You said: hello {n}"
     assert router.connections_opened == 1
+
+
+@pytest.mark.anyio
+async def test_one_async_client_holds_more_than_100_streams_at_once(router: Any) -> None:
+    """Every stream is answered only once all 150 are open at the same time: httpx's default
+    pool of 100 connections would make the last 50 wait for ones that never free up."""
+    import threading
+
+    import anyio
+
+    together = threading.Barrier(150, timeout=30)
+
+    def respond(request: Any) -> Reply:
+        together.wait()
+        return Reply.text("all here", chunk_size=3)
+
+    router.responder = respond
+    texts: list[str] = []
+    async with hfgate.AsyncClient(api_key="hf_x", base_url=router.base_url) as client:
+
+        async def one() -> None:
+            texts.append((await client.stream_text(model="org/model", prompt="x").result()).text)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(150):
+                group.start_soon(one)
+    assert texts == ["all here"] * 150
+    assert router.connections_opened == 150

@@ -17,6 +17,7 @@ from hfgate.http.transport import (
     DONE,
     DRAIN_SECONDS,
     FAILURES,
+    POOL_LIMITS,
     SSE_ENCODING,
     STREAM_FAILURES,
     Attempts,
@@ -36,7 +37,7 @@ class SyncTransport:
     """Sends `Call`s over one pooled httpx client."""
 
     def __init__(self, client: httpx.Client | None = None) -> None:
-        self.http = client or httpx.Client(timeout=timeout_for(None))
+        self.http = client or httpx.Client(timeout=timeout_for(None), limits=POOL_LIMITS)
 
     def close(self) -> None:
         self.http.close()

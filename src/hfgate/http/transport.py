@@ -47,6 +47,12 @@ def request_headers(endpoint: Endpoint, extra: Mapping[str, str] | None) -> dict
     return headers
 
 
+POOL_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+"""A client's connections: httpx's default caps them at 100, so the 101st concurrent stream of
+one client waits for a free connection (and its timeout counts the wait); the openai SDK allows
+1,000 too. Idle connections kept: httpx's 100."""
+
+
 @functools.lru_cache(maxsize=32)
 def timeout_for(seconds: float | None) -> httpx.Timeout:
     """Default: 10 s to connect, 600 s otherwise (long generations). Cached: it is per call."""
