@@ -12,7 +12,8 @@ budget are decided exactly as one commit per request decides them.
 A write runs in the event loop's next turn, together with the writes queued before then; it is
 never skipped, even when its caller was cancelled meanwhile (an inline write could not have
 been interrupted either). A write that fails rolls back to its own savepoint and raises for its
-caller alone; a commit that fails raises for every caller of the batch.
+caller alone; a commit that fails raises for every caller of the batch. While a WAL checkpoint
+runs (`checkpoint`), batches wait for it, so the WAL starts over after it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from .checkpoint import Checkpointer
 
 T = TypeVar("T")
 
@@ -34,9 +37,12 @@ _Work = tuple[Callable[[], Any], "asyncio.Future[Any]"]
 class GroupCommit:
     """Runs `work()` callables, which only execute statements on `db`, batched per loop turn."""
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, lock: threading.Lock, checkpoints: Checkpointer | None = None
+    ) -> None:
         self._db = db
         self._lock = lock
+        self._checkpoints = checkpoints
         self._pending: list[_Work] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self.commits = 0
@@ -66,10 +72,19 @@ class GroupCommit:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
             raise
-        self.commits += 1
+        self._committed()
         return value
 
+    def _committed(self) -> None:
+        self.commits += 1
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
+
     def _flush(self) -> None:
+        loop = self._loop
+        if self._checkpoints is not None and loop is not None:
+            if self._checkpoints.hold(loop, self._flush):  # called again when it is done
+                return
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         if self._pending and self._loop is not None:
             self._loop.call_soon(self._flush)
@@ -87,7 +102,7 @@ class GroupCommit:
                     for work, future in batch:
                         outcomes.append((future, *self._one(work)))
                     self._db.execute("COMMIT")
-                    self.commits += 1
+                    self._committed()
                 except sqlite3.Error as exc:
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")

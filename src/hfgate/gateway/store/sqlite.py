@@ -9,7 +9,8 @@ gateway on the same file), the loop waits with the statement, at most `busy_time
 Only the report queries, which may scan many rows, run in a thread, on their own read-only
 connection (WAL lets them read while the gateway writes). Admissions and usage rows of requests
 that arrive together share one transaction (`group_commit`), each still awaited until it is
-committed.
+committed; WAL checkpoints run in a thread (`checkpoint`), not in the commit that crosses
+1,000 pages as SQLite's own do.
 
 Durability: WAL with synchronous=NORMAL makes every committed transaction survive the process
 being killed (kill -9): the commit has been written to the WAL file, which the OS owns. Only an OS
@@ -34,6 +35,7 @@ from hfgate.errors import ConfigError
 
 from . import Admission, KeyRecord, UsageGroup, UsageRow, UsageTotal, reports, rollup
 from . import _common as c
+from .checkpoint import Checkpointer
 from .group_commit import GroupCommit
 from .migrations import steps, too_new, version_table
 from .reports import Series, SeriesGroup, TailRow
@@ -132,7 +134,9 @@ class SqliteStore:
                 raise ConfigError(f"cannot migrate the gateway database {str(path)!r}: {e}") from e
             raise
         self._lock = threading.Lock()
-        self._writes = GroupCommit(self._db, self._lock)
+        self._db.execute("PRAGMA wal_autocheckpoint = 0")  # `Checkpointer` does it, off the loop
+        self._checkpoints = Checkpointer(path, connect)
+        self._writes = GroupCommit(self._db, self._lock, self._checkpoints)
         self._pruned = 0.0
 
     async def create_key(self, record: KeyRecord) -> None:
@@ -229,6 +233,7 @@ class SqliteStore:
         return await asyncio.to_thread(run)
 
     async def close(self) -> None:
+        self._checkpoints.close()
         with self._lock:
             self._db.close()
 
