@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hfgate.http.errors import loads
+from hfgate.http.errors import dumps, loads
 
 SAME_AS_STDLIB = [
     '{"choices":[{"index":0,"delta":{"content":"abcd"},"finish_reason":null}]}',
@@ -55,3 +55,22 @@ def test_nesting_too_deep_is_a_recursion_error() -> None:
 def test_integers_beyond_64_bits_arrive_as_numbers_of_the_same_size() -> None:
     value = loads('{"n": 123456789012345678901234567890}')["n"]
     assert value == pytest.approx(123456789012345678901234567890)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"model": "org/m", "messages": [{"role": "user", "content": "héllo 🌍\u2028"}]},
+        {"seed": 2**70, "n": -(2**65)},  # beyond orjson's 64 bits: the stdlib writes them
+        {1: "a key that is not a string", "b": [1.5, None, True]},
+    ],
+)
+def test_dumps_writes_json_that_reads_back_the_same(value: object) -> None:
+    data = dumps(value)
+    assert isinstance(data, bytes)
+    assert json.loads(data) == json.loads(json.dumps(value))
+    assert b"\\u00e9" not in data  # UTF-8 as it is, not escaped
+
+
+def test_dumps_never_writes_nan_which_is_not_json() -> None:
+    assert dumps({"t": float("nan"), "u": float("inf")}) == b'{"t":null,"u":null}'

@@ -6,7 +6,6 @@ complete answer always has its row, even if the gateway dies a moment later.
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
@@ -31,6 +30,7 @@ from hfgate.gateway.metrics import Metrics
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, OpenStream, Upstreams, aclose
 from hfgate.http.auth import redact
+from hfgate.http.errors import dumps
 from hfgate.inputs.request import ChatRequest
 from hfgate.routing.cost import price_result
 from hfgate.telemetry import OFF, RequestSpan, request_span
@@ -399,8 +399,10 @@ def _sent(frames: list[str], secrets: tuple[str, ...]) -> str:
 def _json(
     body: Any, status: int, headers: dict[str, str], secrets: tuple[str, ...] = ()
 ) -> Response:
-    text = redact(json.dumps(body, separators=(",", ":"), ensure_ascii=False), secrets)
-    return Response(text.encode(), status, headers, media_type="application/json")
+    data = dumps(body)
+    if any(secret and secret.encode() in data for secret in secrets):  # an upstream echoed one
+        data = redact(data.decode(), secrets).encode()
+    return Response(data, status, headers, media_type="application/json")
 
 
 class ClosingStream(StreamingResponse):

