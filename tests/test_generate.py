@@ -32,7 +32,7 @@ def test_text_answer_with_meta_and_usage(router: Any, hf: Any) -> None:
     sent = router.requests[-1]
     assert sent.path == "/v1/chat/completions"
     assert sent.headers["authorization"] == "Bearer hf_test_key"
-    assert sent.raw.startswith(b'{"model": "Qwen/Qwen3-32B"')
+    assert sent.raw.startswith(b'{"model":"Qwen/Qwen3-32B"')  # the model first, compact
     assert sent.json["messages"] == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "Capital of France?"},

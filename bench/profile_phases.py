@@ -1,0 +1,83 @@
+"""What a gateway request's time goes to: py-spy's raw stacks (`bench/gateway.py --profile
+FILE.txt`) summed into the phases of a request, one column per profile, so two builds can be
+set side by side (`profile_phases.py before.txt after.txt --names before after`).
+
+A sample is given to the first phase, in the order below, that one of its frames belongs to;
+samples outside a request handler go to the event loop's own work (group commit, aiohttp
+reading, uvicorn's parsing and writing). Shares are of the samples in which the gateway ran.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections import Counter
+from pathlib import Path
+
+IN_REQUEST = [
+    ("key check", r"Authenticator\.caller"),
+    ("read + parse the request", r"read_json|parse_request"),
+    ("routes (model -> candidates)", r"Exchanges\.candidates"),
+    ("admission (rpm, budget) in the request", r"Exchanges\._admit"),
+    ("usage row in the request", r"Exchanges\._record"),
+    ("upstream: request body to JSON", r"Attempts\.request"),
+    ("upstream: httpx request", r"build_request"),
+    ("upstream: aiohttp send + answer head", r"AiohttpTransport\.handle_async_request"),
+    ("upstream: answer body", r"_UpstreamClient\.send|Response\.aread"),
+    ("upstream: answer checked + parsed", r"json_body|checked"),
+    ("upstream: the rest (backend, fallbacks)", r"Upstreams\.(complete|open)"),
+    ("answer rendered", r"render_response|^_json \(hfgate|_served_headers"),
+    ("stream relayed", r"_frames"),
+    ("answer sent (Starlette, ASGI)", r"Response\.__call__"),
+]
+OUTSIDE = [
+    ("SQLite writes + commits (group commit)", r"GroupCommit\._flush"),
+    ("aiohttp reading upstream bytes", r"aiohttp/"),
+    ("uvicorn parsing + writing", r"uvicorn/protocols"),
+]
+
+
+def phases(path: Path) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        frames = stack.split(";")
+        marks = [i for i, f in enumerate(frames) if f.startswith("FastPath.__call__")]
+        if marks:
+            inner = frames[marks[0] :]
+            label = next(
+                (name for name, rx in IN_REQUEST if any(re.search(rx, f) for f in inner)),
+                "request: the rest (pipeline, ticket, metrics)",
+            )
+        elif any("Condition.wait" in f or "Event.wait" in f for f in frames):
+            continue  # another thread, asleep
+        else:
+            label = next(
+                (name for name, rx in OUTSIDE if any(re.search(rx, f) for f in frames)),
+                "event loop and the rest",
+            )
+        found[label] += int(count)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("profiles", nargs="+", type=Path)
+    parser.add_argument("--names", nargs="+", help="column names (default: file names)")
+    args = parser.parse_args()
+    names = args.names or [p.stem for p in args.profiles]
+    counted = [phases(p) for p in args.profiles]
+    order = [n for n, _ in IN_REQUEST + OUTSIDE]
+    order += ["request: the rest (pipeline, ticket, metrics)", "event loop and the rest"]
+    print("| phase | " + " | ".join(names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for label in order:
+        cells = [f"{100 * c[label] / max(1, sum(c.values())):.1f} %" for c in counted]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print("| samples | " + " | ".join(f"{sum(c.values()):,}" for c in counted) + " |")
+
+
+if __name__ == "__main__":
+    main()
