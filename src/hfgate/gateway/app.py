@@ -5,6 +5,7 @@ lifespan, so one process can host several apps (the tests do)."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -124,6 +125,7 @@ class _State:
         self.counts = TokenCounts(self.exchanges, max_body_bytes=self.config.max_body_bytes)
         if self.config.refresh_catalog:  # prices first: budgets need them from request one
             await anyio.to_thread.run_sync(_warm_up, self.router_url)
+        _settle_garbage_collector()
         try:
             yield
         finally:
@@ -177,6 +179,20 @@ class _State:
 
     async def keys_revoke(self, request: Request) -> Response:
         return await self.keys.revoke(request)
+
+
+GC_THRESHOLDS = (20_000, 20, 50)
+"""A request allocates thousands of short-lived objects (httpx's, aiohttp's, pydantic's);
+Python's default collects the young generation every 700 net allocations."""
+
+
+def _settle_garbage_collector() -> None:
+    """What start-up made (the catalog, prices, modules) goes out of the collector's sight
+    (`gc.freeze`), so its collections stop re-scanning it, and young collections run less
+    often. Measured with bench/gateway.py, interleaved runs: ~5 % more requests per second."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _warm_up(url: str) -> None:
