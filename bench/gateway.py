@@ -586,6 +586,7 @@ class Memory:
     """MiB after total/10 and after total mixed requests."""
     unexpected: int = 0
     seconds: float = 0.0
+    total: int = 0
 
 
 def memory(target: Target, idle: float | None, total: int, clients: int = 20) -> Memory:
@@ -593,7 +594,7 @@ def memory(target: Target, idle: float | None, total: int, clients: int = 20) ->
     import asyncio
 
     started = time.perf_counter()
-    found = Memory(idle)
+    found = Memory(idle, total=total)
     first = total // 10
     found.unexpected = asyncio.run(_mixed(target, first, clients))
     found.after.append(tree_rss_mib(target.pid))
@@ -603,19 +604,20 @@ def memory(target: Target, idle: float | None, total: int, clients: int = 20) ->
     return found
 
 
-def memory_lines(found: dict[str, Memory], total: int) -> list[str]:
+def memory_lines(found: dict[str, Memory]) -> list[str]:
     def mib(value: float | None) -> str:
         return "?" if value is None else f"{value:,.0f}"
 
     lines = [
-        f"| gateway | idle (MiB) | after {total // 10:,} | after {total:,} | growth "
-        f"{total // 10:,} → {total:,} | unexpected answers | seconds |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| gateway | idle (MiB) | requests (N) | after N/10 | after N | growth N/10 → N "
+        "| unexpected answers | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, m in found.items():
         small, large = m.after
         growth = f"{(large - small) / small:+.1%}" if small and large else "?"
-        cells = [mib(m.idle), mib(small), mib(large), growth, str(m.unexpected), f"{m.seconds:.0f}"]
+        cells = [mib(m.idle), f"{m.total:,}", mib(small), mib(large), growth]
+        cells += [str(m.unexpected), f"{m.seconds:.0f}"]
         lines.append(f"| {name} | {' | '.join(cells)} |")
     return lines
 
@@ -779,14 +781,14 @@ def render(
     ]
     if memories:
         lines += [
-            f"Memory: resident set size (the process and its children) idle at start-up, then "
-            f"after {args.memory // 10:,} and {args.memory:,} more mixed requests from 20 "
-            "concurrent clients (after the phases above): per ten requests four plain, one "
-            "answered 422 by the upstream, four streamed to the end and one stream dropped "
-            "after its first bytes. 'Unexpected answers' counts any other status or a stream "
+            "Memory: resident set size (the process and its children) idle at start-up, then "
+            "after N/10 and after N mixed requests in all, from 20 concurrent clients (after "
+            "the phases above): per ten requests four plain, one answered 422 by the "
+            "upstream, four streamed to the end and one stream dropped after its first "
+            "bytes. 'Unexpected answers' counts any other status or a stream "
             "without its end.",
             "",
-            *memory_lines(memories, args.memory),
+            *memory_lines(memories),
             "",
         ]
     for peer, why in peers.why_not.items():
@@ -810,6 +812,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="also measure N workers")
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL, 1 and 2")
     parser.add_argument("--memory", type=int, default=0, metavar="N", help="mixed requests")
+    parser.add_argument("--peer-memory", type=int, metavar="N", help="for the peers (--memory)")
     parser.add_argument("--profile", metavar="FILE", help="py-spy the gateway under load")
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args()
@@ -843,8 +846,11 @@ def main() -> None:
         memories: dict[str, Memory] = {}
         for t in targets if args.memory else ():
             if t.pid is not None and not t.replicas and "PostgreSQL" not in t.name:
-                print(f"memory: {args.memory:,} mixed requests to {t.name}...", flush=True)
-                memories[t.name] = memory(t, idle[t.name], args.memory)
+                count = args.memory
+                if t.name in (LITELLM, PORTKEY) and args.peer_memory:
+                    count = args.peer_memory
+                print(f"memory: {count:,} mixed requests to {t.name}...", flush=True)
+                memories[t.name] = memory(t, idle[t.name], count)
         rows = usage_rows(tmp / "gateway.sqlite")
         if args.profile:
             profile(targets[1], Path(args.profile).resolve(), args.clients, args.duration, tmp)
