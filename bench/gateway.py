@@ -213,11 +213,17 @@ def start_hfgate(
     workers: int = 1,
     database: str | None = None,
     name: str | None = None,
+    source: Path | None = None,
 ) -> Target:
     """`hfgate serve` with its own data, cache and settings dirs, and a virtual key with an rpm
     and a budget (both far off), so admission runs its counting statement every request;
-    on `database` (a PostgreSQL URL) instead of its own SQLite file."""
+    on `database` (a PostgreSQL URL) instead of its own SQLite file; from the source tree
+    `source` (its `src` first on the path, its own folders) instead of the installed hfgate."""
     import httpx
+
+    if source is not None:
+        tmp = tmp / f"source-{free_port()}"
+        tmp.mkdir()
 
     port = free_port()
     env = {
@@ -226,6 +232,8 @@ def start_hfgate(
         "HF_TOKEN": HF_TOKEN,
         **{f"XDG_{d}_HOME": str(tmp / d.lower()) for d in ("CACHE", "CONFIG", "DATA")},
     }
+    if source is not None:
+        env["PYTHONPATH"] = str(source / "src")
     cmd = [sys.executable, "-m", "hfgate.cli", "serve", "--port", str(port)]
     cmd += ["--workers", str(workers)]
     name = name or ("hfgate" if workers == 1 else f"hfgate, {workers} workers")
@@ -753,7 +761,13 @@ def render(
         "Neither peer keeps usage or limits, so the comparison is conservative for hfgate. "
         "'hfgate, PostgreSQL' is the same gateway on a local PostgreSQL cluster (fsync off, "
         "as SQLite here commits without an fsync); '2 replicas' is two such processes on one "
-        "database, the load split between them, all on these 2 cores.",
+        "database, the load split between them, all on these 2 cores."
+        + (
+            f" 'hfgate at {revision(args.baseline)}' is the gateway as it was at that commit, "
+            "run from its source tree in the same way, for a before and after in one run."
+            if args.baseline is not None
+            else ""
+        ),
         "",
         f"Latency: {args.requests} sequential chat completions per target and kind from one "
         "client on a warm keep-alive connection, the targets taking turns request by request; "
@@ -814,6 +828,10 @@ def main() -> None:
     parser.add_argument("--memory", type=int, default=0, metavar="N", help="mixed requests")
     parser.add_argument("--peer-memory", type=int, metavar="N", help="for the peers (--memory)")
     parser.add_argument("--profile", metavar="FILE", help="py-spy the gateway under load")
+    parser.add_argument(
+        "--baseline", metavar="DIR", type=Path, help="also hfgate from this source tree (a git "
+        "worktree of an earlier commit), measured and profiled side by side",
+    )  # fmt: skip
     parser.add_argument("--out", default=str(DEFAULT_OUT))
     args = parser.parse_args()
     if args.quick:
@@ -831,6 +849,9 @@ def main() -> None:
         stack.callback(_close_emulator, emulator)
         targets = [Target("direct", f"{router_url}/chat/completions", HF_TOKEN)]
         targets.append(start_hfgate(router_url, tmp, stack))
+        if args.baseline is not None:
+            name = f"hfgate at {revision(args.baseline)}"
+            targets.append(start_hfgate(router_url, tmp, stack, name=name, source=args.baseline))
         if args.workers > 1:
             targets.append(start_hfgate(router_url, tmp, stack, args.workers))
         if args.postgres:
@@ -845,7 +866,8 @@ def main() -> None:
         rates = throughput(targets, args.clients, args.duration, args.rounds, tmp)
         memories: dict[str, Memory] = {}
         for t in targets if args.memory else ():
-            if t.pid is not None and not t.replicas and "PostgreSQL" not in t.name:
+            baseline = t.name.startswith("hfgate at")
+            if t.pid is not None and not t.replicas and "PostgreSQL" not in t.name and not baseline:
                 count = args.memory
                 if t.name in (LITELLM, PORTKEY) and args.peer_memory:
                     count = args.peer_memory
@@ -853,7 +875,11 @@ def main() -> None:
                 memories[t.name] = memory(t, idle[t.name], count)
         rows = usage_rows(tmp / "gateway.sqlite")
         if args.profile:
-            profile(targets[1], Path(args.profile).resolve(), args.clients, args.duration, tmp)
+            out = Path(args.profile).resolve()
+            profile(targets[1], out, args.clients, args.duration, tmp)
+            if args.baseline is not None:
+                out = out.with_name(f"{out.stem}-baseline{out.suffix}")
+                profile(targets[2], out, args.clients, args.duration, tmp)
     table = render(args, found, rates, rows, peers, memories)
     print(table)
     write_section(Path(args.out), "gateway", table)
@@ -874,6 +900,13 @@ def _peer(
     if found is None:
         why_not[name] = why
     return found
+
+
+def revision(tree: Path) -> str:
+    """A source tree's short commit, else its folder's name."""
+    done = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)  # fmt: skip
+    return done.stdout.strip() or tree.name
 
 
 def _close_emulator(proc: subprocess.Popen[str]) -> None:
