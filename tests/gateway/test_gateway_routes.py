@@ -53,3 +53,27 @@ def test_an_upstream_cookie_never_rides_on_the_next_clients_request(
         gateway.openai(key).chat.completions.create(model=MODEL, messages=ASK)
     calls = [r for r in upstream.requests if r.method == "POST"]
     assert len(calls) == 2 and all("cookie" not in r.headers for r in calls)
+
+
+def test_one_shot_and_streamed_calls_reach_the_upstream_as_the_same_client(
+    gateway: Gateway, upstream: Any
+) -> None:
+    """One-shot calls go to aiohttp directly, streams through httpx: the upstream sees the
+    same request headers either way (httpx's defaults, the key, the JSON type), but for
+    `accept`, which names the event stream."""
+    upstream.push(Reply.text("a"))
+    upstream.push(Reply.text("b"))
+    client = gateway.openai(gateway.new_key("k"))
+    client.chat.completions.create(model=MODEL, messages=ASK)
+    assert (
+        "".join(
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(model=MODEL, messages=ASK, stream=True)
+            if c.choices
+        )
+        == "b"
+    )
+    one_shot, streamed = [r for r in upstream.requests if r.method == "POST"]
+    for name in ("user-agent", "accept-encoding", "content-type", "authorization"):
+        assert one_shot.headers[name] == streamed.headers[name], name
+    assert one_shot.headers["user-agent"].startswith("python-httpx/")

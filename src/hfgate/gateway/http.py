@@ -7,13 +7,16 @@ library keeps plain httpx; only `hfgate serve` (the `serve` extra) uses this."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import aiohttp
 import httpx
 from aiohttp.http_exceptions import HttpProcessingError
 from httpx_aiohttp import AiohttpTransport
+from httpx_aiohttp.transport import map_aiohttp_exceptions
 
 _MAX_CONNECTIONS = 1000
 """A gateway holds a connection per streaming client: far more than a library's 100."""
@@ -24,31 +27,45 @@ _BROKEN = (aiohttp.ClientError, HttpProcessingError)
 or a connection that broke, and httpx-aiohttp leaves unmapped."""
 
 
-class _Transport(AiohttpTransport):
-    """httpx-aiohttp reports every aiohttp connection error as `ConnectTimeout`; a refused or
+@contextlib.contextmanager
+def _mapped_errors(request: httpx.Request | None = None) -> Iterator[None]:
+    """aiohttp's exceptions as httpx's, which the library's retries and errors read.
+    httpx-aiohttp reports every aiohttp connection error as `ConnectTimeout`; a refused or
     dropped connection is not a timeout (the gateway answers 502, not 504). aiohttp raises
     ValueError for a request it will not send (credentials in the URL and an Authorization
     header), which httpx would have tried: both are connection errors here. And what aiohttp
     raises for a malformed answer, before or while reading its body, is httpx's
     `RemoteProtocolError`, as httpx's own pool would say."""
+    try:
+        with map_aiohttp_exceptions():
+            yield
+    except ValueError as exc:
+        raise httpx.ConnectError(f"request not sent: {exc}", request=request) from exc
+    except httpx.ConnectTimeout as exc:
+        cause = exc.__cause__
+        if isinstance(cause, aiohttp.ClientError) and not isinstance(
+            cause, asyncio.TimeoutError | aiohttp.ServerTimeoutError
+        ):
+            raise httpx.ConnectError(str(exc), request=request) from cause
+        raise
+    except _BROKEN as exc:
+        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+
+
+class _Transport(AiohttpTransport):
+    """httpx-aiohttp with the gateway's error mapping (`_mapped_errors`), for streams."""
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
+        with _mapped_errors(request):
             response = await super().handle_async_request(request)
-        except ValueError as exc:
-            raise httpx.ConnectError(f"request not sent: {exc}", request=request) from exc
-        except httpx.ConnectTimeout as exc:
-            cause = exc.__cause__
-            if isinstance(cause, aiohttp.ClientError) and not isinstance(
-                cause, asyncio.TimeoutError | aiohttp.ServerTimeoutError
-            ):
-                raise httpx.ConnectError(str(exc), request=request) from cause
-            raise
-        except _BROKEN as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         assert isinstance(response.stream, httpx.AsyncByteStream)
         response.stream = _Mapped(response.stream, request)
         return response
+
+    def session(self) -> aiohttp.ClientSession:
+        if not isinstance(self.client, aiohttp.ClientSession):
+            self.client = self.get_client()
+        return self.client
 
 
 class _Mapped(httpx.AsyncByteStream):
@@ -75,11 +92,18 @@ class _UpstreamClient(httpx.AsyncClient):
     upstream answer's `Set-Cookie` (a load balancer's, a provider's session) must never ride
     along on the next request, which is another client's. The gateway sends no httpx `auth=`
     and follows no redirects (an upstream's 3xx is its answer), so the loops for those are
-    skipped as well; measured with bench/gateway.py, that is about 6 % of the gateway's CPU."""
+    skipped as well; measured with bench/gateway.py, that is about 6 % of the gateway's CPU.
 
-    def __init__(self, transport: httpx.AsyncBaseTransport, timeout: httpx.Timeout) -> None:
+    One-shot calls (`request`, which `AsyncTransport.post_json` uses) go to aiohttp directly,
+    with no httpx request built and no byte stream wrapped twice, and come back as an
+    `httpx.Response` holding the whole body, which the library's checks read as before."""
+
+    def __init__(self, transport: _Transport, timeout: httpx.Timeout) -> None:
         super().__init__(transport=transport, timeout=timeout)
         self._upstream = transport
+        self._defaults = {name.lower(): value for name, value in self.headers.items()}
+        """httpx's own request headers (user-agent, accept, accept-encoding...), sent on the
+        one-shot path too, so an upstream sees one client."""
 
     async def send(  # auth= and follow_redirects= are never passed (see the docstring)
         self, request: httpx.Request, *, stream: bool = False, **_: object
@@ -93,6 +117,38 @@ class _UpstreamClient(httpx.AsyncClient):
                 await response.aclose()
                 raise
         return response
+
+    async def request(  # type: ignore[override]  # the keywords AsyncTransport passes
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        **_: object,
+    ) -> httpx.Response:
+        limits = timeout if isinstance(timeout, httpx.Timeout) else self.timeout
+        with _mapped_errors():
+            async with self._upstream.session().request(
+                method,
+                str(url),
+                data=content,
+                headers={**self._defaults, **(headers or {})},
+                allow_redirects=False,
+                auto_decompress=False,  # httpx.Response decodes, as on the stream path
+                compress=False,
+                timeout=aiohttp.ClientTimeout(
+                    sock_connect=limits.connect, sock_read=limits.read, connect=limits.pool
+                ),
+            ) as answer:
+                body = await answer.read()
+        extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
+        if answer.reason:
+            extensions["reason_phrase"] = answer.reason.encode()
+        return httpx.Response(
+            answer.status, headers=answer.raw_headers, content=body, extensions=extensions
+        )
 
 
 def upstream_client() -> httpx.AsyncClient:
