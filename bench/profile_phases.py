@@ -3,8 +3,9 @@ FILE.txt`) summed into the phases of a request, one column per profile, so two b
 set side by side (`profile_phases.py before.txt after.txt --names before after`).
 
 A sample is given to the first phase, in the order below, that one of its frames belongs to;
-samples outside a request handler go to the event loop's own work (group commit, aiohttp
-reading, uvicorn's parsing and writing). Shares are of the samples in which the gateway ran.
+samples outside a request handler go to the event loop's own work (group commit, Starlette's
+router, aiohttp reading, uvicorn's parsing and writing). Shares are of the samples in which
+the gateway ran.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ IN_REQUEST = [
     ("usage row in the request", r"Exchanges\._record"),
     ("upstream: request body to JSON", r"Attempts\.request"),
     ("upstream: httpx request", r"build_request"),
-    ("upstream: aiohttp send + answer head", r"AiohttpTransport\.handle_async_request"),
-    ("upstream: answer body", r"_UpstreamClient\.send|Response\.aread"),
+    ("upstream: aiohttp send + answer head", r"AiohttpTransport\.handle_async|_UpstreamClient\._open"),
+    ("upstream: answer body", r"_UpstreamClient\.(send|request)|Response\.aread"),
     ("upstream: answer checked + parsed", r"json_body|checked"),
     ("upstream: the rest (backend, fallbacks)", r"Upstreams\.(complete|open)"),
     ("answer rendered", r"render_response|^_json \(hfgate|_served_headers"),
@@ -32,9 +33,14 @@ IN_REQUEST = [
 ]
 OUTSIDE = [
     ("SQLite writes + commits (group commit)", r"GroupCommit\._flush"),
+    ("Starlette routing + middleware", r"starlette/(routing|middleware)"),
     ("aiohttp reading upstream bytes", r"aiohttp/"),
     ("uvicorn parsing + writing", r"uvicorn/protocols"),
 ]
+
+
+HANDLER = re.compile(r"(Exchanges\.handle|Response\.__call__|ClosingStream\.__call__) ")
+"""Where a request's own work starts, with or without the FastPath in front of Starlette."""
 
 
 def phases(path: Path) -> Counter[str]:
@@ -44,7 +50,7 @@ def phases(path: Path) -> Counter[str]:
         if not count.isdigit():
             continue
         frames = stack.split(";")
-        marks = [i for i, f in enumerate(frames) if f.startswith("FastPath.__call__")]
+        marks = [i for i, f in enumerate(frames) if HANDLER.match(f)]
         if marks:
             inner = frames[marks[0] :]
             label = next(
