@@ -23,7 +23,7 @@ IN_REQUEST = [
     ("usage row in the request", r"Exchanges\._record"),
     ("upstream: request body to JSON", r"Attempts\.request"),
     ("upstream: httpx request", r"build_request"),
-    ("upstream: aiohttp send + answer head", r"AiohttpTransport\.handle_async|_UpstreamClient\._open"),
+    ("upstream: aiohttp send + answer head", r"AiohttpTransport\.handle|_UpstreamClient\._open"),
     ("upstream: answer body", r"_UpstreamClient\.(send|request)|Response\.aread"),
     ("upstream: answer checked + parsed", r"json_body|checked"),
     ("upstream: the rest (backend, fallbacks)", r"Upstreams\.(complete|open)"),
