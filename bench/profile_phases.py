@@ -72,6 +72,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("profiles", nargs="+", type=Path)
     parser.add_argument("--names", nargs="+", help="column names (default: file names)")
+    parser.add_argument(
+        "--rates", nargs="+", type=float, help="requests/s each gateway carried while profiled "
+        "(one busy core): shares become µs per request",
+    )  # fmt: skip
     args = parser.parse_args()
     names = args.names or [p.stem for p in args.profiles]
     counted = [phases(p) for p in args.profiles]
@@ -79,9 +83,18 @@ def main() -> None:
     order += ["request: the rest (pipeline, ticket, metrics)", "event loop and the rest"]
     print("| phase | " + " | ".join(names) + " |")
     print("|---|" + "---:|" * len(names))
+    per_request = [1e6 / r for r in args.rates] if args.rates else None
     for label in order:
-        cells = [f"{100 * c[label] / max(1, sum(c.values())):.1f} %" for c in counted]
+        shares = [c[label] / max(1, sum(c.values())) for c in counted]
+        cells = [f"{100 * share:.1f} %" for share in shares]
+        if per_request:
+            cells = [
+                f"{cell} ({share * us:.0f} µs)"
+                for cell, share, us in zip(cells, shares, per_request, strict=True)
+            ]
         print(f"| {label} | " + " | ".join(cells) + " |")
+    if per_request:
+        print("| a request, in all | " + " | ".join(f"{us:.0f} µs" for us in per_request) + " |")
     print("| samples | " + " | ".join(f"{sum(c.values()):,}" for c in counted) + " |")
 
 
