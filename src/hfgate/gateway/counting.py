@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -37,6 +36,7 @@ from hfgate.formats.anthropic import PATH, parse_count_request, render_error
 from hfgate.formats.base import Inbound
 from hfgate.gateway.body import read_json
 from hfgate.gateway.errors import classify, falls_back
+from hfgate.gateway.request_ids import new_request_id
 from hfgate.gateway.upstream import Candidate, Upstreams
 from hfgate.http.endpoint import RetryPolicy
 from hfgate.http.transport import Call
@@ -96,7 +96,7 @@ class TokenCounts:
         self.max_body_bytes = max_body_bytes
 
     async def handle(self, request: Request) -> Response:
-        request_id = secrets.token_hex(12)
+        request_id = new_request_id()
         ids = {"x-request-id": request_id, "request-id": request_id}
         model = ""
         try:

@@ -7,7 +7,6 @@ complete answer always has its row, even if the gateway dies a moment later.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from hfgate.gateway.counting import CHARS_PER_TOKEN, SOURCE_HEADER, estimate_tok
 from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
+from hfgate.gateway.request_ids import new_request_id
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, OpenStream, Upstreams, aclose
 from hfgate.http.auth import redact
@@ -148,7 +148,7 @@ class Exchanges:
         self.max_body_bytes = max_body_bytes
 
     async def handle(self, request: Request, dialect: Format) -> Response:
-        ticket = Ticket(dialect.name, time.time(), time.perf_counter(), secrets.token_hex(12))
+        ticket = Ticket(dialect.name, time.time(), time.perf_counter(), new_request_id())
         ticket.trace = request_span(request.scope, dialect.name)
         try:
             ticket.caller = await self.auth.caller(request.headers)
@@ -384,7 +384,7 @@ def error_response(exc: Exception, anthropic_client: bool = False) -> Response:
     OpenAI's error format, or Anthropic's for a client that sent `anthropic-version`."""
     failure = classify(exc)
     render = anthropic_error if anthropic_client else openai_error
-    request_id = secrets.token_hex(12)
+    request_id = new_request_id()
     body = render(failure.status, failure.message, failure.param, failure.code, request_id)
     headers = {"x-request-id": request_id, "request-id": request_id, **failure.headers}
     return _json(body, failure.status, headers)
