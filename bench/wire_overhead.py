@@ -14,41 +14,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from _report import DEFAULT_OUT, write_section
+from _stream_wires import start_emulator, stop_emulator
 from client_overhead import interleaved
-
-SERVER = """
-import sys
-from hfgate import testing
-from hfgate.testing import Reply
-chunks = int(sys.argv[2])
-emulator = getattr(testing, sys.argv[1])(port=0)
-emulator.default_reply = Reply.text("abcd" * chunks, chunk_size=4,
-    usage={"prompt_tokens": 10, "completion_tokens": chunks, "total_tokens": 10 + chunks})
-emulator.start()
-print(emulator.base_url, flush=True)
-sys.stdin.read()
-"""
 
 Pair = tuple[Callable[[], str], Callable[[], str]]
 PROMPT = [{"role": "user", "content": "Hello"}]
-
-
-def start(kind: str, chunks: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER, kind, str(chunks)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
 
 
 def _sse(client: Any, url: str, body: dict[str, Any], headers: dict[str, str]) -> Iterator[Any]:
@@ -151,7 +126,7 @@ FORMATS: dict[str, tuple[str, Callable[[str], dict[str, Pair]]]] = {
 
 
 def measure(kind: str, make: Callable[[str], dict[str, Pair]], args: Any) -> list[str]:
-    proc, base_url = start(kind, args.chunks)
+    proc, base_url = start_emulator(kind, args.chunks)
     try:
         funcs = make(base_url)
         for name, (json_fn, stream_fn) in funcs.items():  # every client answers the same
@@ -160,9 +135,7 @@ def measure(kind: str, make: Callable[[str], dict[str, Pair]], args: Any) -> lis
         json_samples = interleaved({n: f[0] for n, f in funcs.items()}, args.requests)
         stream_samples = interleaved({n: f[1] for n, f in funcs.items()}, args.streams)
     finally:
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=10)
+        stop_emulator(proc)
     medians = {
         n: (statistics.median(json_samples[n]) * 1000, statistics.median(stream_samples[n]) * 1000)
         for n in funcs
