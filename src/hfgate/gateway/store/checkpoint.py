@@ -78,11 +78,11 @@ class Checkpointer:
     def _run(self) -> None:
         db = self._connect(self._path)
         try:
-            self._checkpoints(db)
+            self._until_closed(db)
         finally:
             db.close()
 
-    def _checkpoints(self, db: sqlite3.Connection) -> None:
+    def _until_closed(self, db: sqlite3.Connection) -> None:
         while not self._closing:
             asked = self._wake.wait(IDLE_SECONDS)
             self._wake.clear()
