@@ -26,13 +26,13 @@ from hfgate.gateway.counting import CHARS_PER_TOKEN, SOURCE_HEADER, estimate_tok
 from hfgate.gateway.errors import GatewayError, classify
 from hfgate.gateway.keys import allows
 from hfgate.gateway.metrics import Metrics
+from hfgate.gateway.pricing import UsagePrices
 from hfgate.gateway.request_ids import new_request_id
 from hfgate.gateway.store import Store, UsageRow
 from hfgate.gateway.upstream import Candidate, OpenStream, Upstreams, aclose
 from hfgate.http.auth import redact
 from hfgate.http.errors import dumps
 from hfgate.inputs.request import ChatRequest
-from hfgate.routing.cost import price_result
 from hfgate.telemetry import OFF, RequestSpan, request_span
 from hfgate.types import (
     ReasoningDelta,
@@ -41,7 +41,6 @@ from hfgate.types import (
     StepResult,
     StreamEvent,
     TextDelta,
-    TextResult,
     ToolCallDelta,
     Usage,
 )
@@ -60,6 +59,8 @@ class Ticket:
     started: float
     clock: float
     request_id: str
+    prices: UsagePrices
+    """What prices its row (`Exchanges.prices`)."""
     caller: Caller | None = None
     model: str = ""
     stream: bool = False
@@ -103,30 +104,17 @@ class Ticket:
             output_tokens=usage.output_tokens if usage else None,
             cached_tokens=usage.cached_input_tokens if usage else None,
             reasoning_tokens=usage.reasoning_tokens if usage else None,
-            cost_usd=_cost(candidate, step or estimate) if candidate else None,
+            cost_usd=self._cost(candidate, step or estimate),
             latency_ms=(time.perf_counter() - self.clock) * 1000,
             request_id=self.request_id,
             error=error,
             stream=self.stream,
         )
 
-
-def _cost(candidate: Candidate, step: StepResult | None) -> float | None:
-    """The library's own pricing: the router catalog for router models, genai-prices for
-    other APIs, 0 for the embedded model."""
-    if step is None:
-        return None
-    route = candidate.route
-    result = TextResult(
-        steps=(step,),
-        usage=step.usage,
-        priced_by=route.priced_by,
-        requested_model=route.model,
-        api_url=route.api_url,
-        api_provider=route.price_provider,
-        pricer=price_result,
-    )
-    return result.cost
+    def _cost(self, candidate: Candidate | None, step: StepResult | None) -> float | None:
+        if candidate is None or step is None:
+            return None
+        return self.prices.cost(candidate.route, step)
 
 
 class Exchanges:
@@ -146,9 +134,12 @@ class Exchanges:
         self.auth = auth
         self.metrics = metrics
         self.max_body_bytes = max_body_bytes
+        self.prices = UsagePrices()
 
     async def handle(self, request: Request, dialect: Format) -> Response:
-        ticket = Ticket(dialect.name, time.time(), time.perf_counter(), new_request_id())
+        ticket = Ticket(
+            dialect.name, time.time(), time.perf_counter(), new_request_id(), self.prices
+        )
         ticket.trace = request_span(request.scope, dialect.name)
         try:
             ticket.caller = await self.auth.caller(request.headers)

@@ -117,12 +117,21 @@ def result_estimate(
         catalog = cached_catalog(base_url)
         if catalog is None:
             return UNKNOWN
-    for candidate in (model, result.model):
+    price = served_price(model, result.model, result.provider, catalog)
+    return UNKNOWN if price is None else estimate(result.usage, price)
+
+
+def served_price(
+    model: str | None, served: str | None, provider: str | None, catalog: Catalog
+) -> Price | None:
+    """The price of a finished call: the id as sent (`model`), else the one the server
+    named (`served`), on the provider that answered."""
+    for candidate in (model, served):
         if candidate:
-            price = price_for(candidate, result.provider, catalog)
+            price = price_for(candidate, provider, catalog)
             if price is not None:
-                return estimate(result.usage, price)
-    return UNKNOWN
+                return price
+    return None
 
 
 def result_cost(
