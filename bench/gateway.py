@@ -35,7 +35,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import sqlite3
 import statistics
@@ -264,8 +263,12 @@ def start_postgres(stack: contextlib.ExitStack) -> str | None:
         return None
 
     def stop_cluster() -> None:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            print("PostgreSQL cluster did not stop; killed (its files stay in /tmp)")
 
     stack.callback(stop_cluster)
     return url
@@ -880,9 +883,9 @@ def main() -> None:
             if args.baseline is not None:
                 out = out.with_name(f"{out.stem}-baseline{out.suffix}")
                 profile(targets[2], out, args.clients, args.duration, tmp)
-    table = render(args, found, rates, rows, peers, memories)
-    print(table)
-    write_section(Path(args.out), "gateway", table)
+        table = render(args, found, rates, rows, peers, memories)  # before stopping anything:
+        print(table, flush=True)  # a process that will not stop must not cost the figures
+        write_section(Path(args.out), "gateway", table)
 
 
 def _peer(

@@ -109,7 +109,15 @@ class PgCluster:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _stop_on(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 if __name__ == "__main__":
+    # Both set here: a shell starts a background job with SIGINT ignored, and Python then
+    # leaves it ignored, so Ctrl-C's signal alone could never stop a backgrounded run.
+    signal.signal(signal.SIGINT, _stop_on)
+    signal.signal(signal.SIGTERM, _stop_on)
     cluster = PgCluster().start()
     print(cluster.url, flush=True)
     try:
