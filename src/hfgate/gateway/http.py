@@ -28,7 +28,7 @@ or a connection that broke, and httpx-aiohttp leaves unmapped."""
 
 
 @contextlib.contextmanager
-def _mapped_errors(request: httpx.Request | None = None) -> Iterator[None]:
+def _mapped_errors() -> Iterator[None]:
     """aiohttp's exceptions as httpx's, which the library's retries and errors read.
     httpx-aiohttp reports every aiohttp connection error as `ConnectTimeout`; a refused or
     dropped connection is not a timeout (the gateway answers 502, not 504). aiohttp raises
@@ -40,27 +40,21 @@ def _mapped_errors(request: httpx.Request | None = None) -> Iterator[None]:
         with map_aiohttp_exceptions():
             yield
     except ValueError as exc:
-        raise httpx.ConnectError(f"request not sent: {exc}", request=request) from exc
+        raise httpx.ConnectError(f"request not sent: {exc}") from exc
     except httpx.ConnectTimeout as exc:
         cause = exc.__cause__
         if isinstance(cause, aiohttp.ClientError) and not isinstance(
             cause, asyncio.TimeoutError | aiohttp.ServerTimeoutError
         ):
-            raise httpx.ConnectError(str(exc), request=request) from cause
+            raise httpx.ConnectError(str(exc)) from cause
         raise
     except _BROKEN as exc:
-        raise httpx.RemoteProtocolError(str(exc), request=request) from exc
+        raise httpx.RemoteProtocolError(str(exc)) from exc
 
 
 class _Transport(AiohttpTransport):
-    """httpx-aiohttp with the gateway's error mapping (`_mapped_errors`), for streams."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        with _mapped_errors(request):
-            response = await super().handle_async_request(request)
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _Mapped(response.stream, request)
-        return response
+    """httpx-aiohttp's transport, kept for its aiohttp session (made on first use, inside the
+    server's loop) and its close; `_UpstreamClient` sends through that session itself."""
 
     def session(self) -> aiohttp.ClientSession:
         if not isinstance(self.client, aiohttp.ClientSession):
@@ -69,16 +63,17 @@ class _Transport(AiohttpTransport):
 
 
 class _Mapped(httpx.AsyncByteStream):
-    def __init__(self, stream: httpx.AsyncByteStream, request: httpx.Request | None) -> None:
+    """An answer's body, with what aiohttp raises while reading it as httpx's error."""
+
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
         self._stream = stream
-        self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
             async for chunk in self._stream:
                 yield chunk
         except _BROKEN as exc:
-            raise httpx.RemoteProtocolError(str(exc), request=self._request) from exc
+            raise httpx.RemoteProtocolError(str(exc)) from exc
 
     async def aclose(self) -> None:
         try:
@@ -88,11 +83,11 @@ class _Mapped(httpx.AsyncByteStream):
 
 
 class _UpstreamClient(httpx.AsyncClient):
-    """httpx's client with its `send` cut to what the gateway uses. It keeps no cookies: one
-    upstream answer's `Set-Cookie` (a load balancer's, a provider's session) must never ride
-    along on the next request, which is another client's. The gateway sends no httpx `auth=`
-    and follows no redirects (an upstream's 3xx is its answer), so the loops for those are
-    skipped as well; measured with bench/gateway.py, that is about 6 % of the gateway's CPU.
+    """httpx's client with `request` and `stream` sent on aiohttp's session, skipping httpx's
+    `send`. It keeps no cookies: one upstream answer's `Set-Cookie` (a load balancer's, a
+    provider's session) must never ride along on the next request, which is another client's.
+    The gateway sends no httpx `auth=` and follows no redirects (an upstream's 3xx is its
+    answer), so the loops for those are skipped as well (about 6 % of the gateway's CPU).
 
     Calls go to aiohttp directly (`request` for `AsyncTransport.post_json`, `stream` for its
     streams), with no httpx request built and no byte stream wrapped twice, and come back as
@@ -105,19 +100,6 @@ class _UpstreamClient(httpx.AsyncClient):
         self._defaults = {name.lower(): value for name, value in self.headers.items()}
         """httpx's own request headers (user-agent, accept, accept-encoding...), still sent,
         so an upstream sees the client it always saw."""
-
-    async def send(  # auth= and follow_redirects= are never passed (see the docstring)
-        self, request: httpx.Request, *, stream: bool = False, **_: object
-    ) -> httpx.Response:
-        response = await self._upstream.handle_async_request(request)
-        response.request = request
-        if not stream:
-            try:
-                await response.aread()
-            except BaseException:
-                await response.aclose()
-                raise
-        return response
 
     async def request(  # type: ignore[override]  # the keywords AsyncTransport passes
         self,
@@ -154,7 +136,7 @@ class _UpstreamClient(httpx.AsyncClient):
         response = httpx.Response(
             answer.status,
             headers=answer.raw_headers,
-            stream=_Mapped(AiohttpResponseStream(answer), None),
+            stream=_Mapped(AiohttpResponseStream(answer)),
             extensions=_said(answer),
         )
         try:
