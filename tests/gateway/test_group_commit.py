@@ -65,7 +65,8 @@ async def test_a_failing_write_is_undone_alone(db: sqlite3.Connection, tmp_path:
     )
     assert results[0] == 1 and results[2] == 2
     assert isinstance(results[1], ValueError)
-    assert rows(tmp_path / "g.sqlite") == [1, 2]  # the failed write's row is gone
+    assert rows(tmp_path / "g.sqlite") == [1, 2]  # the failed write's row is gone, the others
+    assert writes.commits == 1  # ran again in savepoints, once each, in the same transaction
 
 
 async def test_a_failed_commit_fails_every_caller(db: sqlite3.Connection, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ MAX_BATCH = 256
 """Writes per transaction at most, so one commit never holds the event loop for long."""
 
 _Work = tuple[Callable[[], Any], "asyncio.Future[Any]"]
+_Outcome = tuple["asyncio.Future[Any]", BaseException | None, Any]
 
 
 class GroupCommit:
@@ -88,7 +89,7 @@ class GroupCommit:
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         if self._pending and self._loop is not None:
             self._loop.call_soon(self._flush)
-        outcomes: list[tuple[asyncio.Future[Any], BaseException | None, Any]] = []
+        outcomes: list[_Outcome] = []
         with self._lock:
             if len(batch) == 1:  # alone: no savepoint needed, its failure is the batch's
                 work, future = batch[0]
@@ -98,11 +99,7 @@ class GroupCommit:
                     outcomes.append((future, exc, None))
             else:
                 try:
-                    self._db.execute("BEGIN IMMEDIATE")
-                    for work, future in batch:
-                        outcomes.append((future, *self._one(work)))
-                    self._db.execute("COMMIT")
-                    self._committed()
+                    outcomes = self._together(batch)
                 except sqlite3.Error as exc:
                     if self._db.in_transaction:
                         self._db.execute("ROLLBACK")
@@ -114,6 +111,24 @@ class GroupCommit:
                 future.set_exception(error)
             else:
                 future.set_result(value)
+
+    def _together(self, batch: list[_Work]) -> list[_Outcome]:
+        """The batch in one transaction, committed. Savepoints cost two statements a write,
+        so the batch first runs without them; only if a write fails is it all rolled back
+        and run again, each write in a savepoint of its own. A write decides from the
+        database and what it captured, so the second run decides as the first (the
+        once-a-minute prune of old admissions may wait for the next minute)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            values: list[_Outcome] = [(future, None, work()) for work, future in batch]
+        except Exception:  # noqa: BLE001 - found again below, in its own savepoint
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._db.execute("BEGIN IMMEDIATE")
+            values = [(future, *self._one(work)) for work, future in batch]
+        self._db.execute("COMMIT")
+        self._committed()
+        return values
 
     def _one(self, work: Callable[[], Any]) -> tuple[BaseException | None, Any]:
         """One write in its own savepoint: its failure undoes it alone."""
