@@ -62,12 +62,12 @@ class _ErrorsMapped:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
-        if exc is None or not isinstance(exc, Exception):
-            return False
-        with _mapped_errors():
-            raise exc
-        return False  # pragma: no cover - _mapped_errors raises what it was given, or its map
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if isinstance(exc, Exception):
+            with _mapped_errors():
+                raise exc
 
 
 _ERRORS_MAPPED = _ErrorsMapped()
