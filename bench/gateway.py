@@ -460,9 +460,10 @@ def in_turns(
     """n timed calls of each target, the targets taking turns of `turn` calls each, so drift
     on a shared machine (the other core's load, CPU frequency) hits every target alike.
     Returns the calls back to back within a turn, and the first call of each turn apart: it
-    comes after the other targets' turns, and a process idle that long runs slower on this
-    VM whoever it is (the direct call included; see docs/benchmarks.md). With `turn` 1 every
-    call is a turn's first and all are returned as the first dict."""
+    comes after the target sat idle through the others' turns, which left their own work in
+    the CPU caches (and, for the gateways sharing one SQLite file, their writes in it), so it
+    measures something else (docs/benchmarks.md, "run to run"). With `turn` 1 every call is a
+    turn's first and all are returned as the first dict."""
     for fn in fns.values():
         for _ in range(WARMUP):
             fn()
@@ -854,9 +855,9 @@ def render(
         *(
             [
                 f"The first request of each turn ({args.requests // args.turn} per target and "
-                "kind), p50: every process, the emulator answering directly included, runs "
-                "slower after sitting idle on this VM, and a gateway's request crosses two "
-                "processes.",
+                "kind), p50: each comes after the target sat idle through the other targets' "
+                "turns, which left their work in the CPU caches ('hfgate' and 'hfgate, 2 "
+                "workers' also share one SQLite file, so each finds the other's writes in it).",
                 "",
                 *idle_lines(found),
                 "",
