@@ -462,8 +462,8 @@ def in_turns(
     Returns the calls back to back within a turn, and the first call of each turn apart: it
     comes after the target sat idle through the others' turns, which left their own work in
     the CPU caches (and, for the gateways sharing one SQLite file, their writes in it), so it
-    measures something else (docs/benchmarks.md, "run to run"). With `turn` 1 every call is a
-    turn's first and all are returned as the first dict."""
+    measures something else (docs/benchmarks.md, "run to run"). With `turn` 1 there is no
+    back to back: every call is returned in the first dict, as before turns, the second empty."""
     for fn in fns.values():
         for _ in range(WARMUP):
             fn()
